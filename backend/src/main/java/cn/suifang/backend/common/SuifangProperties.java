@@ -1,0 +1,87 @@
+package cn.suifang.backend.common;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import java.time.ZoneId;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Everything configurable about Suifang itself, under {@code suifang.} (env vars {@code SUIFANG_…}).
+ * Unknown keys are rejected so a typo in production configuration fails at start-up.
+ */
+@Validated
+@ConfigurationProperties(prefix = "suifang", ignoreUnknownFields = false)
+public record SuifangProperties(
+        @Valid @NotNull Security security,
+        @Valid @NotNull Redis redis,
+        @Valid @NotNull Demo demo,
+        @Valid @NotNull Scheduler scheduler,
+        @Valid @NotNull Esl esl,
+        @Valid @NotNull Telephony telephony,
+        @Valid @NotNull Wecom wecom,
+        @Valid @NotNull Miniapp miniapp,
+        @DefaultValue("Asia/Shanghai") ZoneId zone) {
+
+    /**
+     * @param piiKey         base64 of the 32-byte AES-256-GCM key for phone / ID-card numbers
+     * @param blindIndexKey  base64 of the HMAC-SHA256 key for the blind indexes (independent of piiKey)
+     * @param tokenTtl       lifetime of a bearer token
+     */
+    public record Security(
+            @NotBlank String piiKey,
+            @NotBlank String blindIndexKey,
+            @DefaultValue("12h") Duration tokenTtl) {
+    }
+
+    public record Redis(@DefaultValue("redis://127.0.0.1:6379") String address,
+                        @DefaultValue("suifang") String keyPrefix) {
+    }
+
+    /**
+     * @param enabled  demo login (staff id / patient id → token); off in production configuration
+     * @param seed     seed a demo hospital when the database is empty
+     * @param patients how many discharged demo patients to seed
+     */
+    public record Demo(@DefaultValue("false") boolean enabled,
+                       @DefaultValue("false") boolean seed,
+                       @DefaultValue("2000") @Min(0) int patients) {
+    }
+
+    /**
+     * @param enabled      run the task scheduler in this instance (it still takes the cluster-wide lock)
+     * @param interval     how often it runs
+     * @param horizonDays  tasks are materialised this many days before they are due
+     */
+    public record Scheduler(@DefaultValue("true") boolean enabled,
+                            @DefaultValue("5m") Duration interval,
+                            @DefaultValue("14") @Min(0) int horizonDays) {
+    }
+
+    public record Esl(@DefaultValue("127.0.0.1") String host,
+                      @DefaultValue("8021") int port,
+                      @DefaultValue("ClueCon") String password) {
+    }
+
+    /** @param callerId the hospital's official number shown to patients */
+    public record Telephony(@DefaultValue("02000000000") String callerId,
+                            @DefaultValue("hospital") String gateway) {
+    }
+
+    public record Wecom(@DefaultValue("https://qyapi.weixin.qq.com") String baseUrl,
+                        @DefaultValue("") String corpId,
+                        @DefaultValue("") String secret,
+                        @DefaultValue("0") int agentId,
+                        @DefaultValue("") String token,
+                        @DefaultValue("") String aesKey) {
+    }
+
+    public record Miniapp(@DefaultValue("https://api.weixin.qq.com") String baseUrl,
+                          @DefaultValue("") String appId,
+                          @DefaultValue("") String secret) {
+    }
+}

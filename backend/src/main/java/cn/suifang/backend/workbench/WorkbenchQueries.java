@@ -1,0 +1,37 @@
+package cn.suifang.backend.workbench;
+
+/**
+ * The SQL behind the doctor's lists, kept in one place so the benchmark (docs/benchmarks.md) runs
+ * exactly what the API runs, through pgbench and through the application.
+ */
+public final class WorkbenchQueries {
+
+    private WorkbenchQueries() {
+    }
+
+    /**
+     * "My tasks": open tasks assigned to {@code :me}, in one of three views selected by {@code :view}
+     * (TODAY: due and still inside the window; OVERDUE: window passed; UPCOMING: not yet due), keyset-paged
+     * on (due_date, id) after ({@code :afterDue}, {@code :afterId}).
+     */
+    public static final String MY_TASKS = """
+            SELECT t.id, t.title, t.channel, t.status, t.due_date, t.window_end, t.attempts, t.patient_id,
+                   p.name, p.gender, p.birth_date, p.phone_enc, e.primary_diagnosis, icd.name AS diagnosis_name,
+                   e.discharge_date, pw.name AS pathway_name, st.instructions,
+                   EXISTS (SELECT 1 FROM alert a WHERE a.patient_id = t.patient_id AND a.status <> 'RESOLVED') AS has_alert
+            FROM follow_up_task t
+            JOIN patient p ON p.id = t.patient_id
+            JOIN care_plan cp ON cp.id = t.care_plan_id
+            JOIN encounter e ON e.id = cp.encounter_id
+            JOIN pathway pw ON pw.id = cp.pathway_id
+            LEFT JOIN pathway_step st ON st.id = t.step_id
+            LEFT JOIN icd10_code icd ON icd.code = e.primary_diagnosis
+            WHERE t.assignee_id = :me AND t.status IN ('PENDING', 'IN_PROGRESS')
+              AND CASE CAST(:view AS VARCHAR)
+                    WHEN 'TODAY' THEN t.due_date <= CAST(:today AS DATE) AND t.window_end >= CAST(:today AS DATE)
+                    WHEN 'OVERDUE' THEN t.window_end < CAST(:today AS DATE)
+                    ELSE t.due_date > CAST(:today AS DATE) END
+              AND (t.due_date, t.id) > (CAST(:afterDue AS DATE), CAST(:afterId AS BIGINT))
+            ORDER BY t.due_date, t.id
+            LIMIT :limit""";
+}

@@ -167,9 +167,9 @@ public class WorkbenchService {
     private Mono<EncounterSummary> encounter(long encounterId) {
         return db.sql("""
                         SELECT e.*, d.name AS department_name, s.name AS attending_name,
-                          (SELECT array_agg(COALESCE(i.name, '')) FROM unnest(e.diagnoses) WITH ORDINALITY AS x(c, n)
+                          (SELECT array_agg(COALESCE(i.name, '') ORDER BY x.n) FROM unnest(e.diagnoses) WITH ORDINALITY AS x(c, n)
                              LEFT JOIN icd10_code i ON i.code = x.c) AS diagnosis_names,
-                          (SELECT array_agg(COALESCE(pc.name, '')) FROM unnest(e.procedures) WITH ORDINALITY AS y(c, n)
+                          (SELECT array_agg(COALESCE(pc.name, '') ORDER BY y.n) FROM unnest(e.procedures) WITH ORDINALITY AS y(c, n)
                              LEFT JOIN procedure_code pc ON pc.code = y.c) AS procedure_names
                         FROM encounter e JOIN department d ON d.id = e.department_id
                         LEFT JOIN staff s ON s.id = e.attending_staff_id

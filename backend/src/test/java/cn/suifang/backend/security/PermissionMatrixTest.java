@@ -1,0 +1,529 @@
+package cn.suifang.backend.security;
+
+import static cn.suifang.backend.security.TestPayloads.JSON;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import cn.suifang.backend.support.IntegrationTest;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * Who may call what. Every endpoint under /api is one row of {@link #ENDPOINTS} with its access rule;
+ * the matrix runs each row for every fixture caller, and every protected row without valid credentials.
+ * Adding an endpoint means adding a row.
+ * <p>
+ * Fixture: patient A — a PCI discharge in cardiology (CARD), attending and responsible cardDoc, in the
+ * cardiology care team (which the NUTR dietitian sits in), with open nurse and dietitian tasks;
+ * patient B — a type 2 diabetes discharge in endocrinology (ENDO), attending endoDoc, in the ENDO team.
+ */
+class PermissionMatrixTest extends IntegrationTest {
+
+    /** The mini-program token of patient A. */
+    static final String PATIENT = "patientA";
+    static final List<String> CALLERS = List.of("cardHead", "cardDoc", "cardDoc2", "cardNurse1", "cardNurse2",
+            "endoHead", "endoDoc", "endoNurse", "gsDoc", "dietitian", "admin", PATIENT);
+    /** Department CARD, or the cardiology care team (the dietitian). */
+    static final Set<String> SEE_PATIENT_A = Set.of("cardHead", "cardDoc", "cardDoc2", "cardNurse1", "cardNurse2", "dietitian");
+    static final Set<String> SEE_PATIENT_B = Set.of("endoHead", "endoDoc", "endoNurse");
+
+    static final String UNAUTHORIZED = "SF-1100";
+    static final String NEEDS_ROLE = "SF-1101";
+    static final String STAFF_ONLY = "SF-1102";
+    static final String STAFF_LIST_DENIED = "SF-1201";
+    static final String TEAM_MANAGER_ONLY = "SF-1211";
+    static final String PATIENT_NOT_FOUND = "SF-1301";
+    static final String NOTE_TASK_NOT_FOUND = "SF-1705";
+    static final String TASK_NOT_FOUND = "SF-1801";
+
+    enum Access {
+        /** Sign-in: answers without credentials. */
+        PUBLIC,
+        /** Any valid token, staff or patient. */
+        AUTHENTICATED,
+        /** Any staff member; a patient token is refused. */
+        STAFF,
+        SEES_PATIENT_A,
+        SEES_PATIENT_B,
+        ADMIN,
+        /** The staff list: admins (whole hospital) and department heads (their department). */
+        ADMIN_OR_HEAD,
+        /** Managing the cardiology care team: admins and the cardiology head. */
+        ADMIN_OR_CARD_HEAD;
+
+        Expected expectedFor(String caller, Endpoint e) {
+            boolean patient = PATIENT.equals(caller);
+            Expected ok = new Expected(e.okStatus(), null);
+            Expected staffOnly = new Expected(403, STAFF_ONLY);
+            return switch (this) {
+                case PUBLIC, AUTHENTICATED -> ok;
+                case STAFF -> patient ? staffOnly : ok;
+                case SEES_PATIENT_A -> patient ? staffOnly : SEE_PATIENT_A.contains(caller) ? ok : new Expected(404, e.hiddenCode());
+                case SEES_PATIENT_B -> patient ? staffOnly : SEE_PATIENT_B.contains(caller) ? ok : new Expected(404, e.hiddenCode());
+                case ADMIN -> "admin".equals(caller) ? ok : new Expected(403, NEEDS_ROLE);
+                case ADMIN_OR_HEAD -> patient ? staffOnly
+                        : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, STAFF_LIST_DENIED);
+                case ADMIN_OR_CARD_HEAD -> patient ? staffOnly
+                        : Set.of("admin", "cardHead").contains(caller) ? ok : new Expected(403, TEAM_MANAGER_ONLY);
+            };
+        }
+    }
+
+    record Expected(int status, String code) {
+    }
+
+    /** Ids the rows refer to by placeholder, e.g. {@code /api/tasks/{taskA}}. */
+    record Fixture(long patientA, long taskA, long patientB, long taskB, long draftPathway, long importJob,
+                   long cardTeam, long cardHead, long cardDoc) {
+
+        String resolve(String path) {
+            return path.replace("{patientA}", Long.toString(patientA)).replace("{taskA}", Long.toString(taskA))
+                    .replace("{patientB}", Long.toString(patientB)).replace("{taskB}", Long.toString(taskB))
+                    .replace("{draftPathway}", Long.toString(draftPathway)).replace("{importJob}", Long.toString(importJob))
+                    .replace("{cardTeam}", Long.toString(cardTeam));
+        }
+
+        /** The same fixture with the patient and task ids pointing at rows that do not exist. */
+        Fixture withNonexistentPatientsAndTasks() {
+            return new Fixture(999_991, 999_992, 999_993, 999_994, draftPathway, importJob, cardTeam, cardHead, cardDoc);
+        }
+    }
+
+    record Endpoint(HttpMethod method, String path, Access access, int okStatus, String hiddenCode,
+                    MediaType contentType, Function<Fixture, Object> body) {
+
+        @Override
+        public String toString() {
+            return method.name() + " " + path;
+        }
+    }
+
+    static final String CSV = """
+            encounter_id,mrn,name,gender,department_code,admission_date,discharge_date,diagnoses,procedures
+            ZY901,P901,李四,男,CARD,2026-11-13,2026-11-18,I21.0,36.07
+            """;
+
+    static final List<Endpoint> ENDPOINTS = List.of(
+            // sign-in (permitted without a token)
+            post("/api/auth/demo-login", Access.PUBLIC, 200, f -> Map.of("staffId", f.cardDoc())),
+            get("/api/auth/demo-accounts", Access.PUBLIC),
+            post("/api/auth/logout", Access.PUBLIC, 200, null),
+            // who am I
+            get("/api/me", Access.AUTHENTICATED),
+            // workbench
+            get("/api/workbench/tasks", Access.STAFF),
+            read("/api/tasks/{taskA}", Access.SEES_PATIENT_A, TASK_NOT_FOUND),
+            read("/api/tasks/{taskB}", Access.SEES_PATIENT_B, TASK_NOT_FOUND),
+            read("/api/patients/{patientA}", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            read("/api/patients/{patientB}", Access.SEES_PATIENT_B, PATIENT_NOT_FOUND),
+            read("/api/patients/{patientA}/timeline", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            new Endpoint(HttpMethod.POST, "/api/tasks/{taskA}/notes", Access.SEES_PATIENT_A, 201, NOTE_TASK_NOT_FOUND,
+                    MediaType.APPLICATION_JSON, f -> TestPayloads.note("perm-note-1")),
+            // pathways
+            get("/api/admin/pathways", Access.STAFF),
+            get("/api/admin/pathways/{draftPathway}", Access.STAFF),
+            post("/api/admin/pathways", Access.ADMIN, 201, f -> TestPayloads.pathway("PERM_NEW")),
+            post("/api/admin/pathways/{draftPathway}/activate", Access.ADMIN, 200, null),
+            // organisation
+            get("/api/admin/departments", Access.STAFF),
+            get("/api/admin/staff", Access.ADMIN_OR_HEAD),
+            post("/api/admin/staff", Access.ADMIN, 201, f -> TestPayloads.staff("X900")),
+            get("/api/admin/care-teams", Access.STAFF),
+            post("/api/admin/care-teams", Access.ADMIN_OR_CARD_HEAD, 201,
+                    f -> Map.of("departmentCode", "CARD", "name", "心内第二随访团队")),
+            post("/api/admin/care-teams/{cardTeam}/members", Access.ADMIN_OR_CARD_HEAD, 204,
+                    f -> Map.of("staffId", f.cardHead(), "role", "PHYSICIAN")),
+            // discharge import
+            post("/api/admin/discharges", Access.ADMIN, 200,
+                    f -> TestPayloads.dischargeBatch(TestPayloads.dischargeRow("ZY900", "P900"))),
+            new Endpoint(HttpMethod.POST, "/api/admin/discharges/csv?source=HIS", Access.ADMIN, 202, null,
+                    MediaType.parseMediaType("text/csv;charset=UTF-8"), f -> CSV),
+            get("/api/admin/import-jobs/{importJob}", Access.ADMIN),
+            // audit
+            get("/api/admin/audit/verify", Access.ADMIN));
+
+    private static Endpoint get(String path, Access access) {
+        return new Endpoint(HttpMethod.GET, path, access, 200, null, null, null);
+    }
+
+    private static Endpoint read(String path, Access access, String hiddenCode) {
+        return new Endpoint(HttpMethod.GET, path, access, 200, hiddenCode, null, null);
+    }
+
+    private static Endpoint post(String path, Access access, int okStatus, Function<Fixture, Object> body) {
+        return new Endpoint(HttpMethod.POST, path, access, okStatus, null, MediaType.APPLICATION_JSON, body);
+    }
+
+    static Stream<Arguments> matrix() {
+        return ENDPOINTS.stream().flatMap(e -> CALLERS.stream().map(caller -> Arguments.of(e, caller)));
+    }
+
+    static Stream<Endpoint> protectedEndpoints() {
+        return ENDPOINTS.stream().filter(e -> e.access() != Access.PUBLIC);
+    }
+
+    static Stream<Endpoint> publicEndpoints() {
+        return ENDPOINTS.stream().filter(e -> e.access() == Access.PUBLIC);
+    }
+
+    /** Reads of one patient's data, each with a clinical outsider and the admin (no clinical role). */
+    static Stream<Arguments> hiddenReads() {
+        return ENDPOINTS.stream().filter(e -> e.hiddenCode() != null).flatMap(e -> Stream.of(
+                Arguments.of(e, e.access() == Access.SEES_PATIENT_A ? "endoDoc" : "cardDoc"),
+                Arguments.of(e, "gsDoc"),
+                Arguments.of(e, "admin")));
+    }
+
+    private Fixture fixture;
+
+    @BeforeEach
+    void dischargeTwoPatients() {
+        var a = pciDischarge("ZY001", "P001", 5);
+        var b = new cn.suifang.backend.discharge.DischargeRecord("ZY002",
+                new cn.suifang.backend.discharge.DischargeRecord.PatientData("P002", "孙七",
+                        cn.suifang.backend.discharge.DischargeRecord.Gender.FEMALE, java.time.LocalDate.of(1958, 7, 21),
+                        "13912345678", null, true, true),
+                "ENDO", "D003", a.admissionDate(), a.dischargeDate(), List.of("E11.9"), List.of(), null, null, null);
+        importBatch(a, b);
+        long draft = ((Number) post("admin", "/api/admin/pathways", TestPayloads.pathway("PERM_DRAFT")).exchange()
+                .expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody().get("id")).longValue();
+        fixture = new Fixture(patient("P001"), firstTask("P001"), patient("P002"), firstTask("P002"), draft,
+                count("SELECT max(id) FROM import_job"), hospital.cardTeam, hospital.staff("cardHead"),
+                hospital.staff("cardDoc"));
+    }
+
+    /** A CSV import runs in the background; let it finish before the next test empties the tables under it. */
+    @AfterEach
+    void waitForBackgroundImports() throws InterruptedException {
+        for (int i = 0; i < 100 && count("SELECT count(*) FROM import_job WHERE status = 'RUNNING'") > 0; i++) {
+            Thread.sleep(100);
+        }
+    }
+
+    // ------------------------------------------------------------------ the matrix
+
+    @ParameterizedTest(name = "{0} as {1}")
+    @MethodSource("matrix")
+    void everyEndpoint_answersEachRoleAsTheAccessRuleSays(Endpoint endpoint, String caller) {
+        // Setup
+        Expected expected = endpoint.access().expectedFor(caller, endpoint);
+        Map<String, String> before = persistentState();
+        long auditBefore = auditRowsBy(caller);
+
+        // Act
+        EntityExchangeResult<byte[]> result = call(endpoint, fixture, "Bearer " + tokenOf(caller));
+
+        // Verify
+        assertThat(result.getStatus().value()).as("%s as %s: %s", endpoint, caller, bodyText(result))
+                .isEqualTo(expected.status());
+        if (expected.status() >= 300) {
+            assertProblem(result, expected.status(), expected.code());
+            assertThat(persistentState()).as("a refused request changes nothing").isEqualTo(before);
+            assertThat(auditRowsBy(caller)).as("a refused request leaves no audit row claiming it happened")
+                    .isEqualTo(auditBefore);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("protectedEndpoints")
+    void missingGarbageMalformedOrRevokedCredentials_answer401WithOneIdenticalProblem(Endpoint endpoint) {
+        // Setup
+        String revoked = token("cardDoc");
+        tokens.revoke(revoked).block();
+        List<String> authorizations = Arrays.asList(
+                null,                                              // no header at all
+                "Bearer not-a-token-we-ever-issued-0123456789",   // well-formed but unknown
+                "Bearer abc",                                      // too short to be a token
+                "Bearer ",                                         // empty token
+                "Basic Y2FyZERvYzpwYXNzd29yZA==",                  // another scheme
+                "Bearer" + token("cardDoc"),                       // valid token without the space
+                "Bearer " + revoked);                              // signed out
+        Map<String, String> before = persistentState();
+
+        // Act
+        List<EntityExchangeResult<byte[]>> results = authorizations.stream()
+                .map(authorization -> call(endpoint, fixture, authorization)).toList();
+
+        // Verify
+        for (int i = 0; i < results.size(); i++) {
+            var r = results.get(i);
+            assertThat(r.getStatus().value()).as("%s with Authorization %s: %s", endpoint, authorizations.get(i), bodyText(r))
+                    .isEqualTo(401);
+            assertProblem(r, 401, UNAUTHORIZED);
+            assertThat(r.getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE)).isEqualTo("Bearer");
+            assertThat(bodyText(r)).as("401 body must not depend on why").isEqualTo(bodyText(results.get(0)));
+        }
+        assertThat(persistentState()).isEqualTo(before);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("publicEndpoints")
+    void signInEndpoints_answerWithoutCredentials(Endpoint endpoint) {
+        // Act
+        EntityExchangeResult<byte[]> result = call(endpoint, fixture, null);
+
+        // Verify
+        assertThat(result.getStatus().value()).as(bodyText(result)).isEqualTo(endpoint.okStatus());
+    }
+
+    @ParameterizedTest(name = "{0} as {1}")
+    @MethodSource("hiddenReads")
+    void hiddenPatientOrTask_answers404IdenticalToNonexistent(Endpoint endpoint, String caller) {
+        // Setup
+        String bearer = "Bearer " + tokenOf(caller);
+        Fixture missing = fixture.withNonexistentPatientsAndTasks();
+        assertThat(count("SELECT count(*) FROM patient WHERE id IN (999991, 999993)")
+                + count("SELECT count(*) FROM follow_up_task WHERE id IN (999992, 999994)")).isZero();
+
+        // Act
+        EntityExchangeResult<byte[]> hidden = call(endpoint, fixture, bearer);
+        EntityExchangeResult<byte[]> absent = call(endpoint, missing, bearer);
+
+        // Verify
+        Map<String, Object> hiddenProblem = assertProblem(hidden, 404, endpoint.hiddenCode());
+        Map<String, Object> absentProblem = assertProblem(absent, 404, endpoint.hiddenCode());
+        assertThat(hiddenProblem.get("detail")).isEqualTo(absentProblem.get("detail"));
+        hiddenProblem.remove("instance");
+        absentProblem.remove("instance");
+        assertThat(hiddenProblem).isEqualTo(absentProblem);
+    }
+
+    // ------------------------------------------------------------------ the visibility rule, case by case
+
+    @Test
+    void openTaskAssignedToOutsider_showsThePatientOnlyWhileTheTaskIsOpen() {
+        // Setup: a general surgeon is handed patient B's first (endocrinology) task
+        db.sql("UPDATE follow_up_task SET assignee_id = :s WHERE id = :t")
+                .bind("s", hospital.staff("gsDoc")).bind("t", fixture.taskB()).then().block();
+
+        // Act
+        int whileOpen = status("gsDoc", "/api/patients/{id}", fixture.patientB());
+        db.sql("UPDATE follow_up_task SET status = 'COMPLETED', completed_at = now() WHERE id = :t")
+                .bind("t", fixture.taskB()).then().block();
+        int afterClosed = status("gsDoc", "/api/patients/{id}", fixture.patientB());
+
+        // Verify
+        assertThat(whileOpen).isEqualTo(200);
+        assertThat(afterClosed).isEqualTo(404);
+    }
+
+    @Test
+    void responsibleStaffMember_seesThePatientOutsideTheirDepartmentAndTeams() {
+        // Setup
+        int before = status("gsDoc", "/api/patients/{id}", fixture.patientB());
+        db.sql("UPDATE patient SET responsible_staff_id = :s WHERE id = :p")
+                .bind("s", hospital.staff("gsDoc")).bind("p", fixture.patientB()).then().block();
+
+        // Act
+        int after = status("gsDoc", "/api/patients/{id}", fixture.patientB());
+
+        // Verify
+        assertThat(before).isEqualTo(404);
+        assertThat(after).isEqualTo(200);
+    }
+
+    @Test
+    void voidedPatient_isHiddenFromTheirOwnDepartment() {
+        // Setup
+        db.sql("UPDATE patient SET voided = TRUE, void_reason = '重复建档' WHERE id = :p")
+                .bind("p", fixture.patientA()).then().block();
+
+        // Act
+        int status = status("cardHead", "/api/patients/{id}", fixture.patientA());
+
+        // Verify
+        assertThat(status).isEqualTo(404);
+    }
+
+    @Test
+    void patientOfAnotherHospital_isHiddenEvenFromTheStaffMemberResponsibleForThem() {
+        // Setup: another hospital's patient whose row (wrongly or not) names our cardDoc as responsible
+        long otherHospital = db.sql("INSERT INTO hospital (code, name) VALUES ('OTHER', '另一家医院') RETURNING id")
+                .map(r -> r.get(0, Long.class)).one().block();
+        long otherDept = db.sql("INSERT INTO department (hospital_id, code, name) VALUES (:h, 'CARD', '心内科') RETURNING id")
+                .bind("h", otherHospital).map(r -> r.get(0, Long.class)).one().block();
+        long stranger = db.sql("""
+                        INSERT INTO patient (hospital_id, mrn, name, gender, department_id, responsible_staff_id)
+                        VALUES (:h, 'X001', '外院患者', 'MALE', :d, :s) RETURNING id""")
+                .bind("h", otherHospital).bind("d", otherDept).bind("s", hospital.staff("cardDoc"))
+                .map(r -> r.get(0, Long.class)).one().block();
+
+        // Act
+        int status = status("cardDoc", "/api/patients/{id}", stranger);
+
+        // Verify
+        assertThat(status).isEqualTo(404);
+    }
+
+    // ------------------------------------------------------------------ audit of patient reads
+
+    static Stream<Arguments> auditedReads() {
+        return Stream.of(
+                Arguments.of("/api/patients/{patientA}", "PATIENT_READ"),
+                Arguments.of("/api/patients/{patientA}/timeline", "TIMELINE_READ"),
+                Arguments.of("/api/tasks/{taskA}", "TASK_READ"));
+    }
+
+    @ParameterizedTest(name = "GET {0} → {1}")
+    @MethodSource("auditedReads")
+    void readOfPatientData_isAuditedWithReaderAndPatient(String path, String action) {
+        // Setup
+        long staffId = hospital.staff("cardDoc2");
+        long before = auditRows(action, staffId, fixture.patientA());
+
+        // Act
+        get("cardDoc2", fixture.resolve(path)).exchange().expectStatus().isOk();
+
+        // Verify
+        assertThat(auditRows(action, staffId, fixture.patientA())).isEqualTo(before + 1);
+        assertThat(db.sql("""
+                        SELECT actor_type FROM audit_event WHERE action = :a AND actor_id = :s ORDER BY id DESC LIMIT 1""")
+                .bind("a", action).bind("s", staffId).map(r -> r.get(0, String.class)).one().block())
+                .isEqualTo("STAFF");
+    }
+
+    @Test
+    void patientRead_recordsPatientIdAsResourceAndInPatientIds() {
+        // Act
+        get("cardNurse1", "/api/patients/{id}", fixture.patientA()).exchange().expectStatus().isOk();
+
+        // Verify
+        var row = db.sql("""
+                        SELECT resource_type, resource_id, patient_ids FROM audit_event
+                        WHERE action = 'PATIENT_READ' AND actor_type = 'STAFF' AND actor_id = :s""")
+                .bind("s", hospital.staff("cardNurse1"))
+                .map(r -> new Object[] {r.get("resource_type", String.class), r.get("resource_id", String.class),
+                        r.get("patient_ids", Long[].class)})
+                .one().block();
+        assertThat(row).isNotNull();
+        assertThat(row[0]).isEqualTo("patient");
+        assertThat(row[1]).isEqualTo(Long.toString(fixture.patientA()));
+        assertThat((Long[]) row[2]).containsExactly(fixture.patientA());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("auditedReads")
+    void deniedReadOfPatientData_writesNoReadAuditRow(String path, String action) {
+        // Setup
+        long patientRowsBefore = count("SELECT count(*) FROM audit_event WHERE " + fixture.patientA()
+                + " = ANY (patient_ids) AND action NOT LIKE '%DENIED%'");
+
+        // Act
+        get("endoDoc", fixture.resolve(path)).exchange().expectStatus().isNotFound();
+        get("admin", fixture.resolve(path)).exchange().expectStatus().isNotFound();
+
+        // Verify
+        for (String reader : List.of("endoDoc", "admin")) {
+            assertThat(count("SELECT count(*) FROM audit_event WHERE action LIKE '%READ' AND actor_id = "
+                    + hospital.staff(reader))).as(reader).isZero();
+        }
+        assertThat(count("SELECT count(*) FROM audit_event WHERE " + fixture.patientA()
+                + " = ANY (patient_ids) AND action NOT LIKE '%DENIED%'")).isEqualTo(patientRowsBefore);
+    }
+
+    @Test
+    void auditChain_staysValidAfterReadsAndRefusals() {
+        // Setup
+        get("cardDoc", "/api/patients/{id}", fixture.patientA()).exchange().expectStatus().isOk();
+        get("endoDoc", "/api/patients/{id}", fixture.patientA()).exchange().expectStatus().isNotFound();
+        get("dietitian", "/api/tasks/{id}", fixture.taskA()).exchange().expectStatus().isOk();
+
+        // Act
+        @SuppressWarnings("unchecked")
+        Map<String, Object> verification = get("admin", "/api/admin/audit/verify").exchange()
+                .expectStatus().isOk().expectBody(Map.class).returnResult().getResponseBody();
+
+        // Verify
+        assertThat(verification).containsEntry("valid", true);
+        assertThat(((Number) verification.get("checked")).longValue()).isEqualTo(count("SELECT count(*) FROM audit_event") - 1);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private long patient(String mrn) {
+        return db.sql("SELECT id FROM patient WHERE mrn = :m").bind("m", mrn).map(r -> r.get(0, Long.class)).one().block();
+    }
+
+    private long firstTask(String mrn) {
+        return db.sql("""
+                        SELECT t.id FROM follow_up_task t JOIN patient p ON p.id = t.patient_id
+                        JOIN pathway_step s ON s.id = t.step_id WHERE p.mrn = :m ORDER BY s.seq LIMIT 1""")
+                .bind("m", mrn).map(r -> r.get(0, Long.class)).one().block();
+    }
+
+    private String tokenOf(String caller) {
+        return PATIENT.equals(caller) ? patientToken(fixture.patientA()) : token(caller);
+    }
+
+    private int status(String staffKey, String uri, Object... vars) {
+        return get(staffKey, uri, vars).exchange().expectBody().returnResult().getStatus().value();
+    }
+
+    private EntityExchangeResult<byte[]> call(Endpoint e, Fixture f, String authorization) {
+        WebTestClient.RequestBodySpec spec = web.method(e.method()).uri(f.resolve(e.path()));
+        if (authorization != null) {
+            spec.header(HttpHeaders.AUTHORIZATION, authorization);
+        }
+        WebTestClient.RequestHeadersSpec<?> request = e.body() == null ? spec
+                : spec.contentType(e.contentType()).bodyValue(e.body().apply(f));
+        return request.exchange().expectBody().returnResult();
+    }
+
+    /** Asserts an RFC 7807 problem with this status and code; returns its fields. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> assertProblem(EntityExchangeResult<byte[]> r, int status, String code) {
+        assertThat(r.getStatus().value()).as(bodyText(r)).isEqualTo(status);
+        MediaType type = r.getResponseHeaders().getContentType();
+        assertThat(type).as("content type of %s", bodyText(r)).isNotNull();
+        assertThat(type.isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)).as("content type %s", type).isTrue();
+        Map<String, Object> body = new LinkedHashMap<>(JSON.readValue(r.getResponseBody(), Map.class));
+        assertThat(body).containsEntry("status", status).containsEntry("code", code).containsKeys("type", "title", "detail");
+        return body;
+    }
+
+    static String bodyText(EntityExchangeResult<byte[]> r) {
+        byte[] body = r.getResponseBody();
+        return body == null ? "" : new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Row counts of everything a request could create, plus the state of tasks and pathways it could change. */
+    private Map<String, String> persistentState() {
+        Map<String, String> state = new LinkedHashMap<>();
+        for (String table : List.of("patient", "encounter", "care_plan", "follow_up_task", "follow_up_note", "observation",
+                "staff", "care_team", "care_team_member", "pathway", "pathway_step", "import_job")) {
+            state.put(table, Long.toString(count("SELECT count(*) FROM " + table)));
+        }
+        state.put("tasks", db.sql("SELECT COALESCE(string_agg(id || ':' || status || ':' || attempts, ',' ORDER BY id), '') "
+                + "FROM follow_up_task").map(r -> r.get(0, String.class)).one().block());
+        state.put("pathways", db.sql("SELECT COALESCE(string_agg(id || ':' || status, ',' ORDER BY id), '') FROM pathway")
+                .map(r -> r.get(0, String.class)).one().block());
+        return state;
+    }
+
+    private long auditRowsBy(String caller) {
+        boolean patient = PATIENT.equals(caller);
+        return count("SELECT count(*) FROM audit_event WHERE action NOT LIKE '%DENIED%' AND actor_type = '"
+                + (patient ? "PATIENT" : "STAFF") + "' AND actor_id = "
+                + (patient ? fixture.patientA() : hospital.staff(caller)));
+    }
+
+    private long auditRows(String action, long staffId, long patientId) {
+        return count("SELECT count(*) FROM audit_event WHERE action = '" + action + "' AND actor_id = " + staffId
+                + " AND " + patientId + " = ANY (patient_ids)");
+    }
+}

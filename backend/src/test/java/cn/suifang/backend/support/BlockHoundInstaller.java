@@ -1,0 +1,31 @@
+package cn.suifang.backend.support;
+
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.LauncherSessionListener;
+import reactor.blockhound.BlockHound;
+
+/**
+ * Installs BlockHound for the whole test JVM: any blocking call made on a Reactor non-blocking thread
+ * (Netty event loop, parallel scheduler) throws, so the test that triggers it fails.
+ */
+public class BlockHoundInstaller implements LauncherSessionListener {
+
+    @Override
+    public void launcherSessionOpened(LauncherSession session) {
+        BlockHound.install(builder -> builder
+                // Redisson's worker pool ("redisson-N-M") is a plain ThreadPoolExecutor whose threads are Netty
+                // FastThreadLocalThreads, which Netty's integration would treat as event loops; its I/O threads
+                // ("redisson-netty-…") stay checked
+                .nonBlockingThreadPredicate(p -> p.and(t -> !isRedissonWorker(t)))
+                // JDK's SecureRandom (NativePRNG) may read /dev/urandom; the read never blocks on Linux
+                .allowBlockingCallsInside("java.security.SecureRandom", "nextBytes")
+                // class loading and logging configuration on first use
+                .allowBlockingCallsInside("java.util.zip.InflaterInputStream", "read")
+                .allowBlockingCallsInside("ch.qos.logback.classic.spi.LoggingEvent", "getCallerData"));
+    }
+
+    private static boolean isRedissonWorker(Thread t) {
+        String name = t.getName();
+        return name.startsWith("redisson-") && !name.startsWith("redisson-netty");
+    }
+}

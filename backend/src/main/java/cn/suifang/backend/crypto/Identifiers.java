@@ -49,6 +49,11 @@ public final class Identifiers {
 
     /** The upper-cased 18-character ID-card number when its birth date and check digit are valid. */
     public static Optional<String> normaliseIdCard(String raw) {
+        return normaliseIdCard(raw, LocalDate.now(java.time.ZoneId.of("Asia/Shanghai")));
+    }
+
+    /** As {@link #normaliseIdCard(String)}, judging "born in the future" by the hospital's {@code today}. */
+    public static Optional<String> normaliseIdCard(String raw, LocalDate today) {
         if (raw == null) {
             return Optional.empty();
         }
@@ -58,7 +63,7 @@ public final class Identifiers {
         }
         try {
             LocalDate birth = LocalDate.parse(id.substring(6, 14), BIRTH);
-            if (birth.isAfter(LocalDate.now()) || birth.getYear() < 1880) {
+            if (birth.isAfter(today) || birth.getYear() < 1880) {
                 return Optional.empty();
             }
         } catch (DateTimeParseException e) {

@@ -64,7 +64,7 @@ class AdminDischargeController {
                 throw new ApiException(HttpStatus.BAD_REQUEST, "invalid-input", 1513,
                         "全部 " + report.total() + " 行均未通过校验，未保存任何数据",
                         report.errors().stream().map(e -> new ApiException.FieldProblem(
-                                "discharges[" + (e.row() - 1) + "]" + (e.field() == null ? "" : "." + e.field()),
+                                "discharges[" + (e.row() - 1) + "]" + (e.field() == null || e.field().isEmpty() ? "" : "." + e.field()),
                                 e.message())).toList());
             }
             return ResponseEntity.ok(report);

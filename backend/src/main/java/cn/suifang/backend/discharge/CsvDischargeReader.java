@@ -56,15 +56,19 @@ final class CsvDischargeReader {
                         "CSV 缺少必需的列：" + String.join("、", missing) + "（第一行须为表头）",
                         missing.stream().map(m -> new ApiException.FieldProblem(m, "缺少该列")).toList());
             }
+            LineIndex lines = new LineIndex(body);
             List<Row> rows = new ArrayList<>();
             for (CSVRecord rec : parser) {
-                int line = (int) rec.getRecordNumber() + 1;
-                rows.add(toRow(line, rec, columns));
+                // the file line where the record starts: blank lines and quoted line breaks count
+                rows.add(toRow(lines.lineAt(firstNonBlank(body, rec.getCharacterPosition())), rec, columns));
             }
             return rows;
         } catch (IOException | java.io.UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+            java.util.regex.Matcher line = java.util.regex.Pattern.compile("startline (\\d+)")
+                    .matcher(String.valueOf(e.getMessage()));
             throw new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "invalid-csv", 1512,
-                    "CSV 文件无法解析：请检查引号和分隔符（" + e.getClass().getSimpleName() + "）");
+                    "CSV 文件无法解析" + (line.find() ? "（第 " + line.group(1) + " 行附近）" : "")
+                            + "：请检查引号是否成对、分隔符是否为英文逗号");
         }
     }
 
@@ -177,6 +181,36 @@ final class CsvDischargeReader {
             }
         }
         return Map.copyOf(m);
+    }
+
+    /** The parser reports where it started reading, which is before any blank lines it skipped. */
+    private static long firstNonBlank(String text, long offset) {
+        int i = (int) offset;
+        while (i < text.length() && (text.charAt(i) == '\n' || text.charAt(i) == '\r')) {
+            i++;
+        }
+        return i;
+    }
+
+    /** Maps a character offset to its 1-based line number. */
+    private static final class LineIndex {
+        private final int[] lineStarts;
+
+        LineIndex(String text) {
+            List<Integer> starts = new ArrayList<>();
+            starts.add(0);
+            for (int i = 0; i < text.length(); i++) {
+                if (text.charAt(i) == '\n') {
+                    starts.add(i + 1);
+                }
+            }
+            lineStarts = starts.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        int lineAt(long offset) {
+            int i = java.util.Arrays.binarySearch(lineStarts, (int) offset);
+            return (i >= 0 ? i : -i - 2) + 1;
+        }
     }
 
     private static final class CellException extends RuntimeException {

@@ -121,12 +121,12 @@ public class DischargeImportService {
                 .flatMap(ref -> rows.concatMap(row -> importRow(principal, source, row, ref.getT1(), ref.getT2(), ref.getT3())
                                 .doOnNext(c::count)
                                 .onErrorResume(ApiException.class, e -> {
-                                    c.fail(rowError(row, e));
+                                    c.fail(rowErrors(row, e));
                                     return Mono.empty();
                                 })
                                 .onErrorResume(e -> !(e instanceof ApiException), e -> {
                                     log.warn("import job {} row {} failed: {}", jobId, row.number(), e.getClass().getSimpleName());
-                                    c.fail(new RowError(row.number(), encounterIdOf(row), null, "该行保存失败，请稍后重试"));
+                                    c.fail(List.of(new RowError(row.number(), encounterIdOf(row), null, "该行保存失败，请稍后重试")));
                                     return Mono.empty();
                                 })
                                 .then(Mono.defer(() -> c.processed.incrementAndGet() % PROGRESS_EVERY == 0
@@ -159,8 +159,8 @@ public class DischargeImportService {
         Set<ConstraintViolation<DischargeRecord>> violations = validator.validate(r);
         if (!violations.isEmpty()) {
             List<ApiException.FieldProblem> problems = violations.stream()
-                    .sorted(Comparator.comparing(v -> v.getPropertyPath().toString()))
-                    .map(v -> new ApiException.FieldProblem(v.getPropertyPath().toString(), v.getMessage()))
+                    .map(v -> new ApiException.FieldProblem(fieldPath(v), v.getMessage()))
+                    .sorted(Comparator.comparing(ApiException.FieldProblem::field))
                     .toList();
             return Mono.error(invalid(1503, problems));
         }
@@ -180,7 +180,7 @@ public class DischargeImportService {
         }
         String idCard = null;
         if (r.patient().idCard() != null && !r.patient().idCard().isBlank()) {
-            idCard = Identifiers.normaliseIdCard(r.patient().idCard()).orElse(null);
+            idCard = Identifiers.normaliseIdCard(r.patient().idCard(), LocalDate.now(clock)).orElse(null);
             if (idCard == null) {
                 problems.add(new ApiException.FieldProblem("patient.idCard", "身份证号无效（长度、出生日期或校验位不正确）"));
             } else if (r.patient().birthDate() != null
@@ -201,7 +201,7 @@ public class DischargeImportService {
         }
         List<String> diagnoses = r.diagnoses().stream().map(DischargeImportService::normaliseIcd).distinct().toList();
         List<String> procedures = r.procedures() == null ? List.of()
-                : r.procedures().stream().map(String::trim).distinct().toList();
+                : r.procedures().stream().map(DischargeImportService::normaliseProcedure).distinct().toList();
         String finalPhone = phone;
         String finalId = idCard;
         Long finalAttending = attending;
@@ -225,12 +225,21 @@ public class DischargeImportService {
      * Codes not in the table. For ICD-10, a 国家临床版 extension code (e.g. {@code I50.900x008}) counts
      * as known when its four-character base code ({@code I50.9}) is known.
      */
+    /** {@code diagnoses[1].<list element>} → {@code diagnoses[1]}: the JSON path a client knows. */
+    static String fieldPath(ConstraintViolation<?> v) {
+        return v.getPropertyPath().toString().replaceAll("\\.<[^>]+>", "");
+    }
+
     private Mono<List<String>> unknownCodes(String table, List<String> codes) {
         if (codes.isEmpty()) {
             return Mono.just(List.of());
         }
+        // 国家临床版 extensions: I21.000x001 → I21.0, I10.x00x002 → I10 (category placeholder .x00),
+        // E11.900 → E11.9; procedures 36.0700x001 → 36.07
         String extension = "icd10_code".equals(table)
-                ? " OR (c ~ '^[A-Z][0-9]{2}\\.[0-9]{1,3}(x[0-9]{3})?$' AND t.code = substring(c FROM 1 FOR 5))" : "";
+                ? " OR (c ~ '^[A-Z][0-9]{2}\\.x00(x[0-9]{3})?$' AND t.code = substring(c FROM 1 FOR 3))"
+                        + " OR (c ~ '^[A-Z][0-9]{2}\\.[0-9]{1,3}(x[0-9]{3})?$' AND t.code = substring(c FROM 1 FOR 5))"
+                : " OR (c ~ '^[0-9]{2}\\.[0-9]{2,4}x[0-9]{3}$' AND t.code = substring(c FROM 1 FOR 5))";
         return db.sql("SELECT c FROM unnest(CAST(:codes AS VARCHAR[])) AS c WHERE NOT EXISTS "
                         + "(SELECT 1 FROM " + table + " t WHERE t.code = c" + extension + ")")
                 .bind("codes", codes.toArray(String[]::new))
@@ -336,11 +345,19 @@ public class DischargeImportService {
                 .defaultIfEmpty(java.util.Optional.empty());
     }
 
-    /** Upper-case, but the 国家临床版 extension marker stays a lower-case x (I21.000x001). */
+    /** Upper-case, but 国家临床版's lower-case x stays lower-case: I21.000x001, I10.x00x002. */
     static String normaliseIcd(String code) {
         String c = code.trim().toUpperCase(java.util.Locale.ROOT);
-        int x = c.indexOf('X', 4);
-        return x > 0 && c.substring(x + 1).matches("[0-9]{3}") ? c.substring(0, x) + "x" + c.substring(x + 1) : c;
+        if (c.matches("[A-Z][0-9]{2}\\.X00(X[0-9]{3})?")) {
+            c = c.substring(0, 4) + "x" + c.substring(5);
+        }
+        return c.matches("[A-Z][0-9]{2}\\.[0-9x]{1,3}X[0-9]{3}") ? c.substring(0, c.length() - 4) + "x" + c.substring(c.length() - 3) : c;
+    }
+
+    /** Procedure codes keep their lower-case extension marker too: 36.0700x001. */
+    static String normaliseProcedure(String code) {
+        String c = code.trim();
+        return c.matches("[0-9]{2}\\.[0-9]{2,4}X[0-9]{3}") ? c.replace('X', 'x') : c;
     }
 
     private static PatientService.Demographics demographics(DischargeRecord r, Valid v) {
@@ -395,15 +412,24 @@ public class DischargeImportService {
         return new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, "invalid-input", code, detail, problems);
     }
 
-    private static RowError rowError(Row row, ApiException e) {
-        String field = e.errors().isEmpty() ? null
-                : e.errors().stream().map(ApiException.FieldProblem::field).filter(Objects::nonNull)
-                        .distinct().collect(java.util.stream.Collectors.joining(","));
-        return new RowError(row.number(), encounterIdOf(row), field, e.getMessage());
+    /** One entry per wrong field, so a client can mark each field; a row-level problem has no field. */
+    private static List<RowError> rowErrors(Row row, ApiException e) {
+        if (row.parseError() != null) {
+            return List.of(row.parseError());
+        }
+        if (e.errors().isEmpty()) {
+            return List.of(new RowError(row.number(), encounterIdOf(row), null, e.getMessage()));
+        }
+        return e.errors().stream()
+                .map(f -> new RowError(row.number(), encounterIdOf(row), f.field(), f.message()))
+                .toList();
     }
 
     private static String encounterIdOf(Row row) {
-        return row.record() == null ? null : row.record().encounterId();
+        if (row.record() != null) {
+            return row.record().encounterId();
+        }
+        return row.parseError() == null ? null : row.parseError().encounterId();
     }
 
     /** Mutable tallies of one job; touched by one sequential pipeline only. */
@@ -423,10 +449,12 @@ public class DischargeImportService {
             }
         }
 
-        void fail(RowError e) {
+        void fail(List<RowError> rowErrors) {
             failed++;
-            if (errors.size() < MAX_REPORTED_ERRORS) {
-                errors.add(e);
+            for (RowError e : rowErrors) {
+                if (errors.size() < MAX_REPORTED_ERRORS) {
+                    errors.add(e);
+                }
             }
         }
 

@@ -154,10 +154,14 @@ public class OrganisationService {
                         JOIN department d ON d.id = t.department_id
                         LEFT JOIN care_team_member m ON m.care_team_id = t.id
                         LEFT JOIN staff s ON s.id = m.staff_id
-                        WHERE d.hospital_id = :h AND t.active AND (CAST(:dept AS BIGINT) IS NULL OR t.department_id = :dept)
+                        WHERE d.hospital_id = :h AND t.active
+                          AND (CAST(:dept AS BIGINT) IS NULL OR t.department_id = :dept
+                               OR (:own AND t.id IN (SELECT care_team_id FROM care_team_member WHERE staff_id = :me)))
                         ORDER BY t.id, m.role, s.name""")
                 .bind("h", principal.hospitalId())
                 .bind("dept", Rows.param(scope, Long.class))
+                .bind("own", !principal.has(Role.ADMIN))
+                .bind("me", principal.id())
                 .map(r -> new Object[] {r.get("id", Long.class), r.get("department_id", Long.class),
                         r.get("name", String.class), r.get("staff_id", Long.class), r.get("role", String.class),
                         r.get("staff_name", String.class)})

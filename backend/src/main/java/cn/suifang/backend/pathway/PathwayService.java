@@ -47,9 +47,14 @@ public class PathwayService {
         public boolean matches(List<String> diagnoses, List<String> procedures, String departmentCode) {
             boolean byDepartment = departmentCodes.isEmpty() || departmentCodes.contains(departmentCode);
             boolean byDiagnosis = icdPrefixes.stream().anyMatch(pre -> diagnoses.stream().anyMatch(d -> d.startsWith(pre)));
-            boolean byProcedure = procedureCodes.stream().anyMatch(procedures::contains);
+            boolean byProcedure = procedures.stream().map(Pathway::baseProcedure).anyMatch(procedureCodes::contains);
             boolean unconstrained = icdPrefixes.isEmpty() && procedureCodes.isEmpty();
             return byDepartment && (byDiagnosis || byProcedure || unconstrained);
+        }
+
+        /** 国家临床版 procedure extensions match by their ICD-9-CM-3 base: 36.0700x001 → 36.07. */
+        static String baseProcedure(String code) {
+            return code.matches("[0-9]{2}\\.[0-9]{2,4}x[0-9]{3}") ? code.substring(0, 5) : code;
         }
     }
 

@@ -17,6 +17,8 @@ import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.authentication.ServerAuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
@@ -39,6 +41,9 @@ class SecurityConfig {
         bearer.setServerAuthenticationConverter(SecurityConfig::bearerToken);
         bearer.setAuthenticationFailureHandler(new ServerAuthenticationEntryPointFailureHandler(entryPoint));
         bearer.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
+        // a client still holding an expired token must be able to sign in again
+        bearer.setRequiresAuthenticationMatcher(new NegatedServerWebExchangeMatcher(
+                ServerWebExchangeMatchers.pathMatchers("/api/auth/**")));
 
         return http
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)

@@ -117,15 +117,6 @@ final class TestPayloads {
         return root;
     }
 
-    @SuppressWarnings("unchecked")
-    static Object get(Object root, String path) {
-        Object node = root;
-        for (Object key : keys(path)) {
-            node = key instanceof Integer i ? ((List<Object>) node).get(i) : ((Map<String, Object>) node).get(key);
-        }
-        return node;
-    }
-
     private static List<Object> keys(String path) {
         List<Object> keys = new ArrayList<>();
         for (String part : path.split("\\.")) {

@@ -19,6 +19,10 @@ public class BlockHoundInstaller implements LauncherSessionListener {
                 .nonBlockingThreadPredicate(p -> p.and(t -> !isRedissonWorker(t)))
                 // JDK's SecureRandom (NativePRNG) may read /dev/urandom; the read never blocks on Linux
                 .allowBlockingCallsInside("java.security.SecureRandom", "nextBytes")
+                // Netty 4.2's adaptive allocator briefly takes a StampedLock when it grows its magazines under
+                // contention; bounded and internal to Netty (its own integration does not list it in 4.2.18)
+                .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
+                .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free")
                 // class loading and logging configuration on first use
                 .allowBlockingCallsInside("java.util.zip.InflaterInputStream", "read")
                 .allowBlockingCallsInside("ch.qos.logback.classic.spi.LoggingEvent", "getCallerData"));

@@ -1,5 +1,6 @@
 package cn.suifang.backend.common;
 
+import java.time.Duration;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 
@@ -14,6 +15,7 @@ public class ApiException extends RuntimeException {
     private final String type;
     private final String code;
     private final List<FieldProblem> errors;
+    private Duration retryAfter;
 
     public ApiException(HttpStatus status, String type, int code, String detail) {
         this(status, type, code, detail, List.of());
@@ -41,6 +43,16 @@ public class ApiException extends RuntimeException {
 
     public List<FieldProblem> errors() {
         return errors;
+    }
+
+    /** For 429 problems: the translator sends it as the {@code Retry-After} header (whole seconds). */
+    public ApiException withRetryAfter(Duration after) {
+        this.retryAfter = after;
+        return this;
+    }
+
+    public Duration retryAfter() {
+        return retryAfter;
     }
 
     public static ApiException notFound(int code, String detail) {

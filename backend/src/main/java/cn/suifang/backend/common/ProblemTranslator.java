@@ -39,7 +39,13 @@ public class ProblemTranslator {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> api(ApiException e) {
-        return problem(e.status(), e.type(), e.code(), e.getMessage(), e.errors());
+        ResponseEntity<ProblemDetail> response = problem(e.status(), e.type(), e.code(), e.getMessage(), e.errors());
+        if (e.retryAfter() == null) {
+            return response;
+        }
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header("Retry-After", Long.toString(Math.max(1, e.retryAfter().toSeconds())))
+                .body(response.getBody());
     }
 
     @ExceptionHandler(WebExchangeBindException.class)

@@ -5,6 +5,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.time.ZoneId;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -67,9 +68,30 @@ public record SuifangProperties(
                       @DefaultValue("ClueCon") String password) {
     }
 
-    /** @param callerId the hospital's official number shown to patients */
+    /**
+     * @param callerId              the hospital's official number shown to patients (a department's own
+     *                              {@code caller_id} wins when set)
+     * @param gateway               FreeSWITCH gateway the patient leg goes out through
+     * @param callingHoursStart     earliest local time (hospital zone) a patient may be called
+     * @param callingHoursEnd       local time from which patients are no longer called
+     * @param doctorCallsPerMinute  per-staff rate limit on call requests
+     * @param patientCallsPerHour   per-patient rate limit on call requests (all callers together)
+     * @param setupTimeout          a call not yet in conversation with no event for this long no longer
+     *                              blocks a new call on its task (bridge lost it)
+     * @param maxCallDuration       same for a call in conversation
+     * @param consumeEvents         run the call-event consumer loop in this instance (tests poll by hand)
+     * @param recordingsDir         root the recordings are read from; paths outside it are refused
+     */
     public record Telephony(@DefaultValue("02000000000") String callerId,
-                            @DefaultValue("hospital") String gateway) {
+                            @DefaultValue("hospital") String gateway,
+                            @DefaultValue("08:00") @NotNull LocalTime callingHoursStart,
+                            @DefaultValue("20:30") @NotNull LocalTime callingHoursEnd,
+                            @DefaultValue("10") @Min(1) int doctorCallsPerMinute,
+                            @DefaultValue("3") @Min(1) int patientCallsPerHour,
+                            @DefaultValue("10m") Duration setupTimeout,
+                            @DefaultValue("4h") Duration maxCallDuration,
+                            @DefaultValue("true") boolean consumeEvents,
+                            @DefaultValue("/var/lib/suifang/recordings") String recordingsDir) {
     }
 
     public record Wecom(@DefaultValue("https://qyapi.weixin.qq.com") String baseUrl,

@@ -68,6 +68,7 @@ cat <<INFO
   Try:  TOKEN=\$(curl -s -XPOST localhost:$PORT/api/auth/demo-login -H 'content-type: application/json' \\
                  -d '{"staffId":5}' | python3 -c 'import json,sys;print(json.load(sys.stdin)["token"])')
         curl -s "localhost:$PORT/api/workbench/tasks?view=TODAY" -H "Authorization: Bearer \$TOKEN"
+        curl -s -XPOST "localhost:$PORT/api/tasks/<taskId>/calls" -H "Authorization: Bearer \$TOKEN"   # 一键外呼（内置 FreeSWITCH 模拟器）
   Ctrl-C stops the backend (PostgreSQL and Redis keep running).
 INFO
 wait $PID

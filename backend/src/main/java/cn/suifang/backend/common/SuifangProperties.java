@@ -81,6 +81,10 @@ public record SuifangProperties(
      * @param maxCallDuration       same for a call in conversation
      * @param consumeEvents         run the call-event consumer loop in this instance (tests poll by hand)
      * @param recordingsDir         root the recordings are read from; paths outside it are refused
+     * @param embeddedBridge        run the telephony bridge inside this instance (small hospital, demo) instead
+     *                              of as a separate process next to FreeSWITCH
+     * @param simulator             demo only: start the FreeSWITCH simulator on {@code suifang.esl.host/port}
+     *                              (real time, scenario by the patient number's last digit) for the embedded bridge
      */
     public record Telephony(@DefaultValue("02000000000") String callerId,
                             @DefaultValue("hospital") String gateway,
@@ -91,7 +95,9 @@ public record SuifangProperties(
                             @DefaultValue("10m") Duration setupTimeout,
                             @DefaultValue("4h") Duration maxCallDuration,
                             @DefaultValue("true") boolean consumeEvents,
-                            @DefaultValue("/var/lib/suifang/recordings") String recordingsDir) {
+                            @DefaultValue("/var/lib/suifang/recordings") String recordingsDir,
+                            @DefaultValue("false") boolean embeddedBridge,
+                            @DefaultValue("false") boolean simulator) {
     }
 
     public record Wecom(@DefaultValue("https://qyapi.weixin.qq.com") String baseUrl,

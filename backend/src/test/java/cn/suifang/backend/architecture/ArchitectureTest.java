@@ -24,6 +24,14 @@ class ArchitectureTest {
             .because("only telephony-bridge speaks ESL");
 
     @ArchTest
+    static final ArchRule onlyTheTelephonyPackageEmbedsTheBridge = noClasses()
+            .that().resideInAPackage("cn.suifang.backend..")
+            .and().resideOutsideOfPackage("cn.suifang.backend.telephony..")
+            .should().dependOnClassesThat().resideInAnyPackage("cn.suifang.telephony.bridge..", "cn.suifang.telephony.sim..")
+            .because("the backend talks to the bridge through the streams (cn.suifang.telephony.api); only the "
+                    + "embedded-bridge wiring starts it");
+
+    @ArchTest
     static final ArchRule onlyWecomPackageUsesTheWecomSdk = noClasses()
             .that().resideOutsideOfPackage("cn.suifang.backend.wecom..")
             .should().dependOnClassesThat().resideInAPackage("me.chanjar.weixin.cp..")

@@ -33,6 +33,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -67,7 +68,7 @@ public final class EslSimulator implements AutoCloseable {
         this.clock = b.clock;
         CallScript fallback = b.defaultScript;
         Function<String, CallScript> resolver = b.resolver != null ? b.resolver : args -> fallback;
-        this.core = new SimCore(b.coreUuid, b.hostname, b.zone, b.password, resolver);
+        this.core = new SimCore(b.coreUuid, b.hostname, b.zone, b.password, resolver, b.recordingListener);
     }
 
     public static Builder builder() {
@@ -264,6 +265,7 @@ public final class EslSimulator implements AutoCloseable {
         private String coreUuid = UUID.randomUUID().toString();
         private CallScript defaultScript = CallScript.defaultScript();
         private Function<String, CallScript> resolver;
+        private BiConsumer<String, Duration> recordingListener;
 
         private Builder() {
         }
@@ -323,6 +325,16 @@ public final class EslSimulator implements AutoCloseable {
         /** Chooses a script from the originate arguments when none is queued (e.g. by patient number). */
         public Builder scriptResolver(Function<String, CallScript> resolver) {
             this.resolver = Objects.requireNonNull(resolver);
+            return this;
+        }
+
+        /**
+         * Told the file path and length of every recording when it stops, just before RECORD_STOP is fired
+         * (the simulator writes no audio itself; a demo can write a file there). Runs on the simulator's
+         * event loop: it must not block, hand file work to another thread.
+         */
+        public Builder onRecordingStopped(BiConsumer<String, Duration> listener) {
+            this.recordingListener = Objects.requireNonNull(listener);
             return this;
         }
 

@@ -152,6 +152,13 @@ final class SimCall {
         ch.set("record_ms", Long.toString(ms));
         String path = ch.recordPath;
         ch.recordPath = null;
+        if (core.recordingListener != null) {
+            try {
+                core.recordingListener.accept(path, Duration.ofMillis(ms));
+            } catch (RuntimeException e) {
+                // a listener's failure must not break the call flow
+            }
+        }
         core.fire(core.events.channel("RECORD_STOP", ch, List.of(), List.of(new EslHeader("Record-File-Path", path))));
     }
 

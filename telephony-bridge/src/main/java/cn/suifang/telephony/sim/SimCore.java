@@ -2,6 +2,7 @@ package cn.suifang.telephony.sim;
 
 import cn.suifang.telephony.esl.EslEvent;
 
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -29,18 +31,20 @@ final class SimCore {
     final Set<SimSession> sessions = new LinkedHashSet<>();
     final Deque<CallScript> scripts = new ArrayDeque<>();
     final Function<String, CallScript> scriptResolver;
+    final BiConsumer<String, Duration> recordingListener;
     SimTime time;
 
     private long sequence;
     private int sessionIds;
 
     SimCore(String coreUuid, String hostname, ZoneId zone, String password,
-            Function<String, CallScript> scriptResolver) {
+            Function<String, CallScript> scriptResolver, BiConsumer<String, Duration> recordingListener) {
         this.coreUuid = coreUuid;
         this.hostname = hostname;
         this.zone = zone;
         this.password = password;
         this.scriptResolver = scriptResolver;
+        this.recordingListener = recordingListener;
     }
 
     long nextSequence() {

@@ -1,5 +1,6 @@
 package cn.suifang.backend.audit;
 
+import cn.suifang.backend.common.Rows;
 import cn.suifang.backend.security.Principal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -63,28 +64,18 @@ public class AuditService {
                                     VALUES (:at, :type, :actor, :action, :rtype, :rid, :patients, :ip, :detail, :prev, :hash)""")
                             .bind("at", OffsetDateTime.ofInstant(at, ZoneOffset.UTC))
                             .bind("type", e.actorType())
-                            .bind("actor", nullable(e.actorId()))
+                            .bind("actor", Rows.param(e.actorId(), Long.class))
                             .bind("action", action)
                             .bind("rtype", resourceType)
-                            .bind("rid", nullable(resourceId))
+                            .bind("rid", Rows.param(resourceId, String.class))
                             .bind("patients", patients)
-                            .bind("ip", nullable(clientIp))
-                            .bind("detail", nullable(detail))
+                            .bind("ip", Rows.param(clientIp, String.class))
+                            .bind("detail", Rows.param(detail, String.class))
                             .bind("prev", prev)
                             .bind("hash", hash)
                             .then();
                 });
         return tx.transactional(work);
-    }
-
-    private static org.springframework.r2dbc.core.Parameter nullable(Object value) {
-        return value == null ? org.springframework.r2dbc.core.Parameter.empty(String.class)
-                : org.springframework.r2dbc.core.Parameter.from(value);
-    }
-
-    private static org.springframework.r2dbc.core.Parameter nullable(Long value) {
-        return value == null ? org.springframework.r2dbc.core.Parameter.empty(Long.class)
-                : org.springframework.r2dbc.core.Parameter.from(value);
     }
 
     /** Walks the whole chain in order and reports the first row whose link or content does not match. */

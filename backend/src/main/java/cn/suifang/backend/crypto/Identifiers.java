@@ -69,19 +69,20 @@ public final class Identifiers {
         } catch (DateTimeParseException e) {
             return Optional.empty();
         }
-        int sum = 0;
-        for (int i = 0; i < 17; i++) {
-            sum += (id.charAt(i) - '0') * ID_WEIGHTS[i];
-        }
-        return ID_CHECK[sum % 11] == id.charAt(17) ? Optional.of(id) : Optional.empty();
+        return checkChar(id) == id.charAt(17) ? Optional.of(id) : Optional.empty();
     }
 
     /** Appends the GB 11643 check character to 17 digits (used by the demo and test data generators). */
     public static String withIdCheckDigit(String first17) {
+        return first17 + checkChar(first17);
+    }
+
+    /** ISO 7064 MOD 11-2 check character over the first 17 digits. */
+    private static char checkChar(String digits) {
         int sum = 0;
         for (int i = 0; i < 17; i++) {
-            sum += (first17.charAt(i) - '0') * ID_WEIGHTS[i];
+            sum += (digits.charAt(i) - '0') * ID_WEIGHTS[i];
         }
-        return first17 + ID_CHECK[sum % 11];
+        return ID_CHECK[sum % 11];
     }
 }

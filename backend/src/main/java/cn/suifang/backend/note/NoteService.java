@@ -26,6 +26,8 @@ import reactor.core.publisher.Mono;
 public class NoteService {
 
     static final int MAX_ATTEMPTS = 3;
+    private static final String NOTE_SELECT =
+            "SELECT n.*, s.name AS author_name FROM follow_up_note n JOIN staff s ON s.id = n.author_id ";
 
     private final DatabaseClient db;
     private final TransactionalOperator tx;
@@ -161,24 +163,19 @@ public class NoteService {
     }
 
     public Mono<Note> note(long noteId) {
-        return db.sql("""
-                        SELECT n.*, s.name AS author_name FROM follow_up_note n JOIN staff s ON s.id = n.author_id
-                        WHERE n.id = :id""")
+        return db.sql(NOTE_SELECT + "WHERE n.id = :id")
                 .bind("id", noteId).map(NoteService::noteOf).one();
     }
 
     /** Notes of a patient, newest first (caller has checked access). */
     public Flux<Note> ofPatient(long patientId, int limit) {
-        return db.sql("""
-                        SELECT n.*, s.name AS author_name FROM follow_up_note n JOIN staff s ON s.id = n.author_id
-                        WHERE n.patient_id = :p AND NOT n.voided ORDER BY n.created_at DESC, n.id DESC LIMIT :limit""")
+        return db.sql(NOTE_SELECT
+                        + "WHERE n.patient_id = :p AND NOT n.voided ORDER BY n.created_at DESC, n.id DESC LIMIT :limit")
                 .bind("p", patientId).bind("limit", limit).map(NoteService::noteOf).all();
     }
 
     private Mono<Note> existing(String clientRequestId) {
-        return db.sql("""
-                        SELECT n.*, s.name AS author_name FROM follow_up_note n JOIN staff s ON s.id = n.author_id
-                        WHERE n.client_request_id = :c""")
+        return db.sql(NOTE_SELECT + "WHERE n.client_request_id = :c")
                 .bind("c", clientRequestId).map(NoteService::noteOf).one();
     }
 
@@ -198,7 +195,16 @@ public class NoteService {
     }
 
     private Mono<TaskRow> taskRow(long taskId) {
-        return db.sql("SELECT id, patient_id, status, attempts FROM follow_up_task WHERE id = :id")
+        return readTask(taskId, "");
+    }
+
+    /** The task row locked until the transaction ends: concurrent notes on one task are serialised. */
+    private Mono<TaskRow> lockTask(long taskId) {
+        return readTask(taskId, " FOR UPDATE");
+    }
+
+    private Mono<TaskRow> readTask(long taskId, String lock) {
+        return db.sql("SELECT id, patient_id, status, attempts FROM follow_up_task WHERE id = :id" + lock)
                 .bind("id", taskId)
                 .map(r -> new TaskRow(r.get("id", Long.class), r.get("patient_id", Long.class),
                         r.get("status", String.class), r.get("attempts", Integer.class)))
@@ -208,13 +214,5 @@ public class NoteService {
     /** The same answer whether the task does not exist or the caller may not see it. */
     static ApiException taskNotFound() {
         return ApiException.notFound(1705, "随访任务不存在或无权查看");
-    }
-
-    private Mono<TaskRow> lockTask(long taskId) {
-        return db.sql("SELECT id, patient_id, status, attempts FROM follow_up_task WHERE id = :id FOR UPDATE")
-                .bind("id", taskId)
-                .map(r -> new TaskRow(r.get("id", Long.class), r.get("patient_id", Long.class),
-                        r.get("status", String.class), r.get("attempts", Integer.class)))
-                .one();
     }
 }

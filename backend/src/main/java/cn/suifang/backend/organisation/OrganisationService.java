@@ -66,16 +66,14 @@ public class OrganisationService {
     public Flux<Department> departments(long hospitalId) {
         return db.sql("SELECT id, code, name, caller_id FROM department WHERE hospital_id = :h ORDER BY code")
                 .bind("h", hospitalId)
-                .map(r -> new Department(r.get("id", Long.class), r.get("code", String.class),
-                        r.get("name", String.class), r.get("caller_id", String.class)))
+                .map(OrganisationService::departmentOf)
                 .all();
     }
 
     public Mono<Department> departmentByCode(long hospitalId, String code) {
         return db.sql("SELECT id, code, name, caller_id FROM department WHERE hospital_id = :h AND code = :c")
                 .bind("h", hospitalId).bind("c", code)
-                .map(r -> new Department(r.get("id", Long.class), r.get("code", String.class),
-                        r.get("name", String.class), r.get("caller_id", String.class)))
+                .map(OrganisationService::departmentOf)
                 .one();
     }
 
@@ -234,6 +232,11 @@ public class OrganisationService {
                 r.get("department_id", Long.class), r.get("department_name", String.class), roles(r),
                 phone == null ? null : Masking.phone(cipher.decrypt(PiiField.STAFF_PHONE, phone)),
                 r.get("wecom_user_id", String.class), Boolean.TRUE.equals(r.get("active", Boolean.class)));
+    }
+
+    private static Department departmentOf(Readable r) {
+        return new Department(r.get("id", Long.class), r.get("code", String.class), r.get("name", String.class),
+                r.get("caller_id", String.class));
     }
 
     static Set<Role> roles(Readable r) {

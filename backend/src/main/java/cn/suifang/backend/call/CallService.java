@@ -14,6 +14,7 @@ import cn.suifang.telephony.api.HangupCommand;
 import cn.suifang.telephony.api.OriginateCommand;
 import cn.suifang.telephony.api.TelephonyStreams;
 import io.r2dbc.spi.Readable;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -74,13 +75,20 @@ public class CallService {
         this.clock = clock;
     }
 
-    /** What the workbench shows about a call. The patient's number appears only masked. */
+    /**
+     * What the workbench shows about a call. The patient's number appears only masked. {@code suggestedNoteOutcome}
+     * is what the note form preselects once the call is over ({@code COMPLETED} when the patient was reached,
+     * {@code UNREACHABLE} when the patient's phone did not answer, was busy, rejected or invalid, {@code null}
+     * when the call never reached the patient's phone); {@code noteId} is the note written for this call, if any.
+     */
     public record CallView(UUID id, long taskId, long patientId, String patientPhoneMasked, long staffId,
                            String staffName, String callerIdNumber, CallStatus status, String statusLabel,
                            CallOutcome outcome, String outcomeLabel, String hangupCause, String hangupCauseLabel,
                            OffsetDateTime requestedAt,
                            OffsetDateTime doctorAnsweredAt, OffsetDateTime patientAnsweredAt, OffsetDateTime endedAt,
-                           Integer billsec, Integer durationSec, boolean hasRecording) {
+                           Integer billsec, Integer durationSec, boolean hasRecording,
+                           @Schema(allowableValues = {"COMPLETED", "UNREACHABLE"}, nullable = true)
+                           String suggestedNoteOutcome, Long noteId) {
     }
 
     // ------------------------------------------------------------------ request
@@ -309,10 +317,21 @@ public class CallService {
                 .map(r -> r.get(0, Long.class)).one()
                 .filterWhen(patientId -> access.canSee(principal, patientId))
                 .switchIfEmpty(Mono.error(CallService::taskNotFound))
-                .flatMap(patientId -> db.sql(VIEW_SQL + " WHERE c.task_id = :t ORDER BY c.requested_at DESC, c.created_at DESC")
-                        .bind("t", taskId).map(this::viewOf).all().collectList()
+                .flatMap(patientId -> historyOfTask(taskId)
                         .flatMap(list -> audit.record(principal, "CALL_LIST", "follow_up_task", taskId, List.of(patientId), null)
                                 .thenReturn(list)));
+    }
+
+    /** A task's calls, newest first, for a reader who has checked access and audits the read. */
+    public Mono<List<CallView>> historyOfTask(long taskId) {
+        return db.sql(VIEW_SQL + " WHERE c.task_id = :t ORDER BY c.requested_at DESC, c.created_at DESC")
+                .bind("t", taskId).map(this::viewOf).all().collectList();
+    }
+
+    /** A patient's calls, newest first, for a reader who has checked access and audits the read. */
+    public Mono<List<CallView>> historyOfPatient(long patientId, int limit) {
+        return db.sql(VIEW_SQL + " WHERE c.patient_id = :p ORDER BY c.requested_at DESC, c.created_at DESC LIMIT :limit")
+                .bind("p", patientId).bind("limit", limit).map(this::viewOf).all().collectList();
     }
 
     /** The live state is polled; one audit event per staff member and call per hour is enough to show who looked. */
@@ -338,7 +357,8 @@ public class CallService {
     }
 
     private static final String VIEW_SQL = """
-            SELECT c.*, s.name AS staff_name, p.phone_enc
+            SELECT c.*, s.name AS staff_name, p.phone_enc,
+                   (SELECT n.id FROM follow_up_note n WHERE n.call_id = c.id) AS note_id
             FROM call_record c JOIN staff s ON s.id = c.staff_id JOIN patient p ON p.id = c.patient_id""";
 
     private Mono<CallView> view(UUID callId) {
@@ -356,7 +376,28 @@ public class CallService {
                 r.get("hangup_cause", String.class), hangupCauseLabel(r.get("hangup_cause", String.class)),
                 utc(r, "requested_at"), utc(r, "doctor_answered_at"),
                 utc(r, "patient_answered_at"), utc(r, "ended_at"), r.get("billsec", Integer.class),
-                r.get("duration_sec", Integer.class), r.get("recording_path", String.class) != null);
+                r.get("duration_sec", Integer.class), r.get("recording_path", String.class) != null,
+                status == CallStatus.ENDED ? suggestedNoteOutcome(outcome, r.get("patient_answered_at") != null) : null,
+                r.get("note_id", Long.class));
+    }
+
+    /**
+     * The note outcome a finished call points to: reached means a conversation took place; a patient phone that
+     * rang out, was busy, rejected or unknown is an unreachable attempt; a call that never got to the patient
+     * (the doctor did not answer, the line failed, the doctor cancelled) is no attempt at all.
+     */
+    static String suggestedNoteOutcome(CallOutcome outcome, boolean patientReached) {
+        if (patientReached) {
+            return "COMPLETED";
+        }
+        if (outcome == null) {
+            return null;
+        }
+        return switch (outcome) {
+            case PATIENT_NO_ANSWER, BUSY, REJECTED, INVALID_NUMBER -> "UNREACHABLE";
+            case CONNECTED -> "COMPLETED";
+            case DOCTOR_NO_ANSWER, FAILED, CANCELLED -> null;
+        };
     }
 
     private static OffsetDateTime utc(Readable r, String column) {

@@ -328,7 +328,7 @@ class DemoSeeder {
                             random.nextInt(5) == 0 ? List.of("偶有胸闷") : List.of(), readings,
                             outcome == NoteOutcome.COMPLETED ? (random.nextInt(6) == 0 ? "PARTIAL" : "GOOD") : null,
                             List.of(), outcome == NoteOutcome.COMPLETED ? List.of("按时服药", "低盐低脂饮食") : List.of(),
-                            null, null);
+                            null, null, null);
                     LocalDate when = ((LocalDate) t[2]).plusDays(random.nextInt(3));
                     return notes.submit(author, (Long) t[0], note)
                             .flatMap(saved -> backdate(saved.note().id(), (Long) t[0], when.isBefore(today) ? when : today.minusDays(1)))

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.reactive.TransactionalOperator;
@@ -48,12 +49,14 @@ public class NoteService {
 
     public record NewNote(String clientRequestId, NoteOutcome outcome, String contactChannel, List<String> symptoms,
                           List<ObservationService.Reading> readings, String adherence, List<String> adverseReactions,
-                          List<String> advice, LocalDate nextContactDate, String freeText) {
+                          List<String> advice, LocalDate nextContactDate, String freeText, UUID callId) {
     }
 
+    /** A saved note; {@code callId} is the call-back it documents, when it was written after one. */
     public record Note(long id, long taskId, long patientId, long authorId, String authorName, NoteOutcome outcome,
                        String contactChannel, List<String> symptoms, String adherence, List<String> adverseReactions,
-                       List<String> advice, LocalDate nextContactDate, String freeText, OffsetDateTime createdAt) {
+                       List<String> advice, LocalDate nextContactDate, String freeText, UUID callId,
+                       OffsetDateTime createdAt) {
     }
 
     /** The saved note and what happened to the task. */
@@ -71,6 +74,9 @@ public class NoteService {
         }
         if (n.nextContactDate() != null && n.nextContactDate().isAfter(today.plusYears(2))) {
             throw ApiException.badRequest(1702, "nextContactDate", "下次联系日期不能超过两年后");
+        }
+        if (n.callId() != null && !"PHONE".equals(n.contactChannel())) {
+            throw ApiException.badRequest(1706, "contactChannel", "关联了通话的随访记录，联系方式应为电话（PHONE）");
         }
         return taskRow(taskId)
                 .filterWhen(task -> access.canSee(principal, task.patientId()))
@@ -98,7 +104,7 @@ public class NoteService {
             };
             boolean retry = n.outcome() == NoteOutcome.UNREACHABLE && "PENDING".equals(status);
             OffsetDateTime now = OffsetDateTime.now(clock);
-            return insertNote(principal, locked, n)
+            return checkCall(locked, n).then(insertNote(principal, locked, n))
                     .flatMap(noteId -> Flux.fromIterable(n.readings())
                             .concatMap(r -> observations.record(locked.patientId(), r, now, "NOTE", noteId, principal.id()))
                             .then(db.sql("""
@@ -144,11 +150,54 @@ public class NoteService {
                 .map(r -> r.get("id", Long.class)).one();
     }
 
+    /**
+     * A note that documents a call must belong to the call's task, come after the patient's phone was reached
+     * when it says the patient was reached, and be the only note of that call: the task's attempts, the connect
+     * rate and the notes then tell one story. Runs under the task's row lock.
+     */
+    private Mono<Void> checkCall(TaskRow task, NewNote n) {
+        if (n.callId() == null) {
+            return Mono.empty();
+        }
+        return db.sql("""
+                        SELECT c.task_id, c.status, c.patient_answered_at IS NOT NULL AS reached,
+                               EXISTS (SELECT 1 FROM follow_up_note x WHERE x.call_id = c.id) AS noted
+                        FROM call_record c WHERE c.id = :id""")
+                .bind("id", n.callId())
+                .map(r -> new CallFacts(r.get("task_id", Long.class), r.get("status", String.class),
+                        Boolean.TRUE.equals(r.get("reached", Boolean.class)), Boolean.TRUE.equals(r.get("noted", Boolean.class))))
+                .one()
+                .filter(c -> c.taskId() == task.id())
+                .switchIfEmpty(Mono.error(() -> ApiException.badRequest(1707, "callId",
+                        "关联的通话不是这条随访任务发起的，请从本任务的通话记录中选择")))
+                .flatMap(c -> {
+                    if (c.noted()) {
+                        return Mono.error(ApiException.conflict(1708, "call-already-noted",
+                                "这通电话已有随访记录；如需补充，请不关联通话另写一条"));
+                    }
+                    boolean claimsContact = n.outcome() != NoteOutcome.UNREACHABLE;
+                    if (claimsContact && !c.reached()) {
+                        return Mono.error(ApiException.conflict(1709, "call-not-connected",
+                                "这通电话没有接通患者，不能记为已联系上；请选择“未联系上”，或改为不关联这通电话"));
+                    }
+                    if (!claimsContact && !"ENDED".equals(c.status())) {
+                        return Mono.error(ApiException.conflict(1710, "call-in-progress",
+                                "这通电话还没有结束，请挂断或等待呼叫结束后再记录“未联系上”"));
+                    }
+                    return Mono.<Void>empty();
+                });
+    }
+
+    private record CallFacts(long taskId, String status, boolean reached, boolean noted) {
+    }
+
     private Mono<Long> insertNote(Principal principal, TaskRow task, NewNote n) {
         return db.sql("""
                         INSERT INTO follow_up_note (task_id, patient_id, author_id, client_request_id, outcome,
-                            contact_channel, symptoms, adherence, adverse_reactions, advice, next_contact_date, free_text)
-                        VALUES (:task, :patient, :author, :crid, :outcome, :ch, :sym, :adh, :adv, :advice, :next, :text)
+                            contact_channel, symptoms, adherence, adverse_reactions, advice, next_contact_date, free_text,
+                            call_id)
+                        VALUES (:task, :patient, :author, :crid, :outcome, :ch, :sym, :adh, :adv, :advice, :next, :text,
+                            :call)
                         RETURNING id""")
                 .bind("task", task.id()).bind("patient", task.patientId()).bind("author", principal.id())
                 .bind("crid", n.clientRequestId()).bind("outcome", n.outcome().name())
@@ -159,6 +208,7 @@ public class NoteService {
                 .bind("advice", Rows.array(n.advice()))
                 .bind("next", Rows.param(n.nextContactDate(), LocalDate.class))
                 .bind("text", Rows.param(n.freeText(), String.class))
+                .bind("call", Rows.param(n.callId(), UUID.class))
                 .map(r -> r.get("id", Long.class)).one();
     }
 
@@ -185,7 +235,7 @@ public class NoteService {
                 NoteOutcome.valueOf(r.get("outcome", String.class)), r.get("contact_channel", String.class),
                 Rows.strings(r, "symptoms"), r.get("adherence", String.class), Rows.strings(r, "adverse_reactions"),
                 Rows.strings(r, "advice"), r.get("next_contact_date", LocalDate.class), r.get("free_text", String.class),
-                r.get("created_at", OffsetDateTime.class));
+                r.get("call_id", UUID.class), r.get("created_at", OffsetDateTime.class));
     }
 
     record TaskRow(long id, long patientId, String status, int attempts) {

@@ -7,6 +7,7 @@ import cn.suifang.backend.observation.ObservationService;
 import cn.suifang.backend.patient.PatientService;
 import cn.suifang.backend.security.Principal;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
@@ -20,6 +21,7 @@ import jakarta.validation.constraints.Size;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.validation.annotation.Validated;
@@ -73,7 +75,7 @@ class WorkbenchController {
     }
 
     @GetMapping("/patients/{patientId}/timeline")
-    @Operation(summary = "患者时间线", description = "住院、随访任务、随访记录（新的在前）与全部指标序列（趋势图用）")
+    @Operation(summary = "患者时间线", description = "住院、随访任务、随访记录、电话随访（含录音标记，新的在前）与全部指标序列（趋势图用）")
     Mono<WorkbenchService.Timeline> timeline(@AuthenticationPrincipal Principal principal, @PathVariable long patientId) {
         principal.requireStaff();
         return workbench.timeline(principal, patientId);
@@ -94,7 +96,9 @@ class WorkbenchController {
             @Size(max = 30) List<@NotBlank @Size(max = 64) String> adverseReactions,
             @Size(max = 30) List<@NotBlank @Size(max = 64) String> advice,
             LocalDate nextContactDate,
-            @Size(max = 4000) String freeText) {
+            @Size(max = 4000) String freeText,
+            @Schema(description = "这条记录所记的通话（一键回拨后写记录时带上）；未接通的通话只能记为 UNREACHABLE")
+            UUID callId) {
     }
 
     @PostMapping("/tasks/{taskId}/notes")
@@ -107,7 +111,8 @@ class WorkbenchController {
                 : r.readings().stream().map(x -> new ObservationService.Reading(x.code(), x.value(), x.unit())).toList();
         NoteService.NewNote note = new NoteService.NewNote(r.clientRequestId(), r.outcome(),
                 r.contactChannel() == null ? "PHONE" : r.contactChannel(), orEmpty(r.symptoms()), readings,
-                r.adherence(), orEmpty(r.adverseReactions()), orEmpty(r.advice()), r.nextContactDate(), r.freeText());
+                r.adherence(), orEmpty(r.adverseReactions()), orEmpty(r.advice()), r.nextContactDate(), r.freeText(),
+                r.callId());
         return notes.submit(principal, taskId, note)
                 .map(saved -> ResponseEntity.status(saved.replay() ? 200 : 201).body(saved));
     }

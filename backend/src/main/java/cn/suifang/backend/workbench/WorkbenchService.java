@@ -1,6 +1,7 @@
 package cn.suifang.backend.workbench;
 
 import cn.suifang.backend.audit.AuditService;
+import cn.suifang.backend.call.CallService;
 import cn.suifang.backend.common.ApiException;
 import cn.suifang.backend.common.Rows;
 import cn.suifang.backend.crypto.Masking;
@@ -22,6 +23,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.Stream;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Service;
@@ -40,10 +42,12 @@ public class WorkbenchService {
     private final NoteService notes;
     private final ObservationService observations;
     private final AuditService audit;
+    private final CallService calls;
     private final Clock clock;
 
     WorkbenchService(DatabaseClient db, PiiCipher cipher, PatientAccess access, PatientService patients,
-                     NoteService notes, ObservationService observations, AuditService audit, Clock clock) {
+                     NoteService notes, ObservationService observations, AuditService audit, CallService calls,
+                     Clock clock) {
         this.db = db;
         this.cipher = cipher;
         this.access = access;
@@ -51,6 +55,7 @@ public class WorkbenchService {
         this.notes = notes;
         this.observations = observations;
         this.audit = audit;
+        this.calls = calls;
         this.clock = clock;
     }
 
@@ -116,7 +121,8 @@ public class WorkbenchService {
                              LocalDate windowEnd, boolean overdue, int attempts, Long assigneeId, String assigneeName,
                              String pathwayName, String instructions, List<String> questions, long daysSinceDischarge,
                              PatientService.PatientView patient, EncounterSummary encounter, NoteService.Note lastNote,
-                             List<AlertSummary> activeAlerts, List<ObservationService.Observation> recentReadings) {
+                             List<AlertSummary> activeAlerts, List<ObservationService.Observation> recentReadings,
+                             List<CallService.CallView> calls) {
     }
 
     public Mono<TaskDetail> task(Principal principal, long taskId) {
@@ -143,12 +149,13 @@ public class WorkbenchService {
                     return Mono.zip(patients.get(principal, patientId), encounter((Long) row[1]),
                                     notes.ofPatient(patientId, 1).next().map(java.util.Optional::of)
                                             .defaultIfEmpty(java.util.Optional.empty()),
-                                    activeAlerts(patientId), observations.latest(patientId, 3).collectList())
+                                    activeAlerts(patientId), observations.latest(patientId, 3).collectList(),
+                                    calls.historyOfTask(taskId))
                             .map(t -> new TaskDetail(d.taskId(), d.title(), d.channel(), d.role(), d.status(), d.dueDate(),
                                     d.windowEnd(), d.overdue(), d.attempts(), d.assigneeId(), d.assigneeName(),
                                     d.pathwayName(), d.instructions(), d.questions(),
                                     ChronoUnit.DAYS.between(t.getT2().dischargeDate(), today), t.getT1(), t.getT2(),
-                                    t.getT3().orElse(null), t.getT4(), t.getT5()))
+                                    t.getT3().orElse(null), t.getT4(), t.getT5(), t.getT6()))
                             .flatMap(detail -> audit.record(principal, "TASK_READ", "follow_up_task", taskId,
                                     List.of(patientId), null).thenReturn(detail));
                 });
@@ -161,7 +168,7 @@ public class WorkbenchService {
                 windowEnd, windowEnd.isBefore(today) && List.of("PENDING", "IN_PROGRESS").contains(r.get("status", String.class)),
                 r.get("attempts", Integer.class), r.get("assignee_id", Long.class), r.get("assignee_name", String.class),
                 r.get("pathway_name", String.class), r.get("instructions", String.class), Rows.strings(r, "questions"),
-                0, null, null, null, List.of(), List.of());
+                0, null, null, null, List.of(), List.of(), List.of());
     }
 
     private Mono<EncounterSummary> encounter(long encounterId) {
@@ -201,7 +208,15 @@ public class WorkbenchService {
 
     // ------------------------------------------------------------------ timeline
 
-    public record TimelineEntry(String kind, OffsetDateTime at, LocalDate date, long refId, String title, String detail) {
+    /**
+     * One line of the timeline: ENCOUNTER, TASK, NOTE or CALL. {@code refId} is the encounter, task or note id (for a
+     * call: its task); {@code callId} and {@code hasRecording} are set on CALL entries.
+     */
+    public record TimelineEntry(String kind, OffsetDateTime at, LocalDate date, long refId, String title, String detail,
+                                UUID callId, boolean hasRecording) {
+        TimelineEntry(String kind, OffsetDateTime at, LocalDate date, long refId, String title, String detail) {
+            this(kind, at, date, refId, title, detail, null, false);
+        }
     }
 
     public record Timeline(PatientService.PatientView patient, List<TimelineEntry> entries,
@@ -233,17 +248,32 @@ public class WorkbenchService {
                         n.id(), "随访记录（" + n.authorName() + "）", outcomeLabel(n.outcome().name())
                         + (n.advice().isEmpty() ? "" : "；建议：" + String.join("、", n.advice()))))
                 .collectList();
+        Mono<List<TimelineEntry>> callEntries = calls.historyOfPatient(patientId, 200)
+                .map(list -> list.stream().map(this::callEntry).toList());
         Mono<List<ObservationService.Observation>> trends = observations.series(patientId, List.of(ObservationCode.values()))
                 .collectList();
         return access.require(principal, patientId)
-                .then(Mono.zip(patients.get(principal, patientId), encounters, tasks, noteEntries, trends))
+                .then(Mono.zip(patients.get(principal, patientId), encounters, tasks, noteEntries, callEntries, trends))
                 .map(t -> new Timeline(t.getT1(),
-                        Stream.of(t.getT2(), t.getT3(), t.getT4()).flatMap(List::stream)
+                        Stream.of(t.getT2(), t.getT3(), t.getT4(), t.getT5()).flatMap(List::stream)
                                 .sorted(Comparator.comparing(WorkbenchService::sortKey).reversed())
                                 .toList(),
-                        t.getT5()))
+                        t.getT6()))
                 .flatMap(tl -> audit.record(principal, "TIMELINE_READ", "patient", patientId, List.of(patientId), null)
                         .thenReturn(tl));
+    }
+
+    private TimelineEntry callEntry(CallService.CallView c) {
+        String result = c.outcomeLabel() != null ? c.outcomeLabel() : c.statusLabel();
+        String talk = c.billsec() != null && c.billsec() > 0 ? "，通话 " + talkTime(c.billsec()) : "";
+        return new TimelineEntry("CALL", c.requestedAt(), c.requestedAt().atZoneSameInstant(clock.getZone()).toLocalDate(),
+                c.taskId(), "电话随访（" + c.staffName() + "）", result + talk + (c.hasRecording() ? "，有录音" : ""),
+                c.id(), c.hasRecording());
+    }
+
+    /** Talk time as a doctor reads it: 45 秒, 3 分 05 秒. */
+    static String talkTime(int seconds) {
+        return seconds < 60 ? seconds + " 秒" : String.format("%d 分 %02d 秒", seconds / 60, seconds % 60);
     }
 
     private static LocalDate sortKey(TimelineEntry e) {

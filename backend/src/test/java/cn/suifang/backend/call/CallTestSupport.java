@@ -2,6 +2,7 @@ package cn.suifang.backend.call;
 
 import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.backend.support.IntegrationTest;
+import cn.suifang.backend.support.TelephonyTestState;
 import cn.suifang.telephony.api.CallEvent;
 import cn.suifang.telephony.api.CallEventType;
 import cn.suifang.telephony.api.CallOutcome;
@@ -24,9 +25,7 @@ import org.springframework.test.context.TestPropertySource;
  * Calls under test: the event consumer does not run by itself (tests poll it), recordings live under
  * target/. Redis keys of calls and telephony streams are cleared before each test.
  */
-@TestPropertySource(properties = {
-        "suifang.telephony.consume-events=false",
-        "suifang.telephony.recordings-dir=target/test-recordings"})
+@TestPropertySource(properties = {TelephonyTestState.CONSUME_BY_HAND, TelephonyTestState.RECORDINGS_DIR})
 abstract class CallTestSupport extends IntegrationTest {
 
     @Autowired
@@ -40,11 +39,7 @@ abstract class CallTestSupport extends IntegrationTest {
 
     @BeforeEach
     void clearRedis() {
-        String prefix = properties.redis().keyPrefix();
-        // rate limiters keep their state under hash-tagged keys: {prefix:call:rate:…}:permits
-        for (String pattern : List.of(prefix + ":call:*", "{" + prefix + ":call:*", prefix + ":telephony:*")) {
-            redisson.getKeys().deleteByPattern(pattern);
-        }
+        TelephonyTestState.clear(redisson, properties.redis().keyPrefix());
     }
 
     protected String prefix() {

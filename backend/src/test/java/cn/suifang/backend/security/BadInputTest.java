@@ -142,6 +142,8 @@ class BadInputTest extends IntegrationTest {
         cases.add(note("request id with a space", b -> set(b, "clientRequestId", "n 1"), 400, "clientRequestId"));
         cases.add(note("unknown adherence", b -> set(b, "adherence", "OK"), 400, "adherence"));
         cases.add(note("unknown contact channel", b -> set(b, "contactChannel", "SMS"), 400, "contactChannel"));
+        cases.add(note("call id that is not a UUID", b -> set(b, "callId", "call-1"), 400, "callId"));
+        cases.add(note("call id of no call", b -> set(b, "callId", "6f1c1c52-3a57-4d8e-9d5c-1a4bb1f5a0e1"), 400, "callId"));
 
         // POST /api/admin/pathways
         cases.add(raw("malformed JSON", "admin", PATHWAYS, "{\"code\":\"BAD\" \"steps\":[]}", 400, "(body)"));

@@ -3,12 +3,21 @@ package cn.suifang.backend.security;
 import static cn.suifang.backend.security.TestPayloads.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import cn.suifang.backend.common.Rows;
+import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.backend.support.IntegrationTest;
+import cn.suifang.backend.support.TelephonyTestState;
+import cn.suifang.telephony.api.TelephonyStreams;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -17,9 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -32,7 +45,13 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * cardiology care team (which the NUTR dietitian sits in), with open nurse and dietitian tasks;
  * patient B — a type 2 diabetes discharge in endocrinology (ENDO), attending endoDoc, in the ENDO team.
  */
+@TestPropertySource(properties = {TelephonyTestState.CONSUME_BY_HAND, TelephonyTestState.RECORDINGS_DIR})
 class PermissionMatrixTest extends IntegrationTest {
+
+    @Autowired
+    private RedissonClient redisson;
+    @Autowired
+    private SuifangProperties properties;
 
     /** The mini-program token of patient A. */
     static final String PATIENT = "patientA";
@@ -50,6 +69,8 @@ class PermissionMatrixTest extends IntegrationTest {
     static final String PATIENT_NOT_FOUND = "SF-1301";
     static final String NOTE_TASK_NOT_FOUND = "SF-1705";
     static final String TASK_NOT_FOUND = "SF-1801";
+    static final String CALL_TASK_NOT_FOUND = "SF-2001";
+    static final String CALL_NOT_FOUND = "SF-2010";
 
     enum Access {
         /** Sign-in: answers without credentials. */
@@ -87,20 +108,26 @@ class PermissionMatrixTest extends IntegrationTest {
     record Expected(int status, String code) {
     }
 
-    /** Ids the rows refer to by placeholder, e.g. {@code /api/tasks/{taskA}}. */
+    /**
+     * Ids the rows refer to by placeholder, e.g. {@code /api/tasks/{taskA}}. Patient A has an ended call with a
+     * recording ({@code endedCallA}) and a call in progress on another of their tasks ({@code liveCallA}).
+     */
     record Fixture(long patientA, long taskA, long patientB, long taskB, long draftPathway, long importJob,
-                   long cardTeam, long cardHead, long cardDoc) {
+                   long cardTeam, long cardHead, long cardDoc, UUID endedCallA, UUID liveCallA) {
 
         String resolve(String path) {
             return path.replace("{patientA}", Long.toString(patientA)).replace("{taskA}", Long.toString(taskA))
                     .replace("{patientB}", Long.toString(patientB)).replace("{taskB}", Long.toString(taskB))
                     .replace("{draftPathway}", Long.toString(draftPathway)).replace("{importJob}", Long.toString(importJob))
-                    .replace("{cardTeam}", Long.toString(cardTeam));
+                    .replace("{cardTeam}", Long.toString(cardTeam))
+                    .replace("{endedCallA}", endedCallA.toString()).replace("{liveCallA}", liveCallA.toString());
         }
 
-        /** The same fixture with the patient and task ids pointing at rows that do not exist. */
+        /** The same fixture with the patient, task and call ids pointing at rows that do not exist. */
         Fixture withNonexistentPatientsAndTasks() {
-            return new Fixture(999_991, 999_992, 999_993, 999_994, draftPathway, importJob, cardTeam, cardHead, cardDoc);
+            return new Fixture(999_991, 999_992, 999_993, 999_994, draftPathway, importJob, cardTeam, cardHead, cardDoc,
+                    UUID.fromString("00000000-0000-4000-8000-000000000991"),
+                    UUID.fromString("00000000-0000-4000-8000-000000000992"));
         }
     }
 
@@ -134,6 +161,15 @@ class PermissionMatrixTest extends IntegrationTest {
             read("/api/patients/{patientA}/timeline", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             new Endpoint(HttpMethod.POST, "/api/tasks/{taskA}/notes", Access.SEES_PATIENT_A, 201, NOTE_TASK_NOT_FOUND,
                     MediaType.APPLICATION_JSON, f -> TestPayloads.note("perm-note-1")),
+            // calls
+            new Endpoint(HttpMethod.POST, "/api/tasks/{taskA}/calls", Access.SEES_PATIENT_A, 202, CALL_TASK_NOT_FOUND,
+                    null, null),
+            read("/api/tasks/{taskA}/calls", Access.SEES_PATIENT_A, CALL_TASK_NOT_FOUND),
+            read("/api/calls/{endedCallA}", Access.SEES_PATIENT_A, CALL_NOT_FOUND),
+            read("/api/calls/{endedCallA}/recording", Access.SEES_PATIENT_A, CALL_NOT_FOUND),
+            new Endpoint(HttpMethod.DELETE, "/api/calls/{liveCallA}", Access.SEES_PATIENT_A, 202, CALL_NOT_FOUND, null, null),
+            new Endpoint(HttpMethod.POST, "/api/calls/{liveCallA}/cancel", Access.SEES_PATIENT_A, 202, CALL_NOT_FOUND,
+                    null, null),
             // pathways
             get("/api/admin/pathways", Access.STAFF),
             get("/api/admin/pathways/{draftPathway}", Access.STAFF),
@@ -192,7 +228,7 @@ class PermissionMatrixTest extends IntegrationTest {
     private Fixture fixture;
 
     @BeforeEach
-    void dischargeTwoPatients() {
+    void dischargeTwoPatients() throws IOException {
         var a = pciDischarge("ZY001", "P001", 5);
         var b = new cn.suifang.backend.discharge.DischargeRecord("ZY002",
                 new cn.suifang.backend.discharge.DischargeRecord.PatientData("P002", "孙七",
@@ -202,9 +238,39 @@ class PermissionMatrixTest extends IntegrationTest {
         importBatch(a, b);
         long draft = ((Number) post("admin", "/api/admin/pathways", TestPayloads.pathway("PERM_DRAFT")).exchange()
                 .expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody().get("id")).longValue();
-        fixture = new Fixture(patient("P001"), firstTask("P001"), patient("P002"), firstTask("P002"), draft,
+        TelephonyTestState.clear(redisson, properties.redis().keyPrefix());
+        long taskA = firstTask("P001");
+        fixture = new Fixture(patient("P001"), taskA, patient("P002"), firstTask("P002"), draft,
                 count("SELECT max(id) FROM import_job"), hospital.cardTeam, hospital.staff("cardHead"),
-                hospital.staff("cardDoc"));
+                hospital.staff("cardDoc"), call(taskA, "ENDED"),
+                call(count("SELECT id FROM follow_up_task WHERE patient_id = " + patient("P001") + " AND id <> " + taskA
+                        + " ORDER BY id LIMIT 1"), "IN_CALL"));
+    }
+
+    /** A call by cardDoc on this task, as the bridge's events would have left it; an ended one has a recording. */
+    private UUID call(long taskId, String status) throws IOException {
+        UUID id = UUID.randomUUID();
+        boolean ended = "ENDED".equals(status);
+        String recording = ended ? "perm/" + id + ".wav" : null;
+        if (ended) {
+            Path file = Path.of("target/test-recordings", recording);
+            Files.createDirectories(file.getParent());
+            Files.write(file, "RIFF-permission-matrix".getBytes(StandardCharsets.US_ASCII));
+        }
+        db.sql("""
+                        INSERT INTO call_record (id, task_id, patient_id, staff_id, staff_department_id, department_id,
+                            caller_id_number, recording_requested, status, outcome, requested_at, doctor_answered_at,
+                            patient_answered_at, ended_at, billsec, recording_path, last_event_at)
+                        SELECT :id, t.id, t.patient_id, s.id, s.department_id, p.department_id, '02088886666', TRUE, :status,
+                               CASE WHEN :ended THEN 'CONNECTED' END, :at, :at, :at, CASE WHEN :ended THEN :at END,
+                               CASE WHEN :ended THEN 60 END, :recording, :at
+                        FROM follow_up_task t JOIN patient p ON p.id = t.patient_id, staff s
+                        WHERE t.id = :task AND s.id = :staff""")
+                .bind("id", id).bind("status", status).bind("ended", ended).bind("at", java.time.OffsetDateTime.now(clock))
+                .bind("task", taskId).bind("staff", hospital.staff("cardDoc"))
+                .bind("recording", Rows.param(recording, String.class))
+                .then().block();
+        return id;
     }
 
     /** A CSV import runs in the background; let it finish before the next test empties the tables under it. */
@@ -376,7 +442,10 @@ class PermissionMatrixTest extends IntegrationTest {
         return Stream.of(
                 Arguments.of("/api/patients/{patientA}", "PATIENT_READ"),
                 Arguments.of("/api/patients/{patientA}/timeline", "TIMELINE_READ"),
-                Arguments.of("/api/tasks/{taskA}", "TASK_READ"));
+                Arguments.of("/api/tasks/{taskA}", "TASK_READ"),
+                Arguments.of("/api/tasks/{taskA}/calls", "CALL_LIST"),
+                Arguments.of("/api/calls/{endedCallA}", "CALL_READ"),
+                Arguments.of("/api/calls/{endedCallA}/recording", "RECORDING_PLAY"));
     }
 
     @ParameterizedTest(name = "GET {0} → {1}")
@@ -505,11 +574,15 @@ class PermissionMatrixTest extends IntegrationTest {
     private Map<String, String> persistentState() {
         Map<String, String> state = new LinkedHashMap<>();
         for (String table : List.of("patient", "encounter", "care_plan", "follow_up_task", "follow_up_note", "observation",
-                "staff", "care_team", "care_team_member", "pathway", "pathway_step", "import_job")) {
+                "staff", "care_team", "care_team_member", "pathway", "pathway_step", "import_job", "call_record", "call_event")) {
             state.put(table, Long.toString(count("SELECT count(*) FROM " + table)));
         }
         state.put("tasks", db.sql("SELECT COALESCE(string_agg(id || ':' || status || ':' || attempts, ',' ORDER BY id), '') "
                 + "FROM follow_up_task").map(r -> r.get(0, String.class)).one().block());
+        state.put("calls", db.sql("SELECT COALESCE(string_agg(id || ':' || status || ':' || (cancel_requested_at IS NOT NULL), "
+                + "',' ORDER BY id), '') FROM call_record").map(r -> r.get(0, String.class)).one().block());
+        state.put("telephony commands", Long.toString(redisson.getStream(
+                TelephonyStreams.commands(properties.redis().keyPrefix()), StringCodec.INSTANCE).size()));
         state.put("pathways", db.sql("SELECT COALESCE(string_agg(id || ':' || status, ',' ORDER BY id), '') FROM pathway")
                 .map(r -> r.get(0, String.class)).one().block());
         return state;

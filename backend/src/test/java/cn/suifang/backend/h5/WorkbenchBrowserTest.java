@@ -101,6 +101,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM),
                 "浏览器测试已跳过：未找到 /usr/bin/chromium（scripts/test.sh 会用 apt 安装 chromium 与 chromium-driver）");
         assertThat(CHROMEDRIVER).as("chromium-driver (apt-get install chromium-driver)").isExecutable();
+        // rate limits and read markers only: the streams carry the running bridge's consumer groups
         String prefix = properties.redis().keyPrefix();
         for (String pattern : List.of(prefix + ":call:*", "{" + prefix + ":call:*")) {
             redisson.getKeys().deleteByPattern(pattern);
@@ -187,6 +188,8 @@ class WorkbenchBrowserTest extends IntegrationTest {
         assertThat(browser.findElements(By.cssSelector("[data-testid=task-" + first + "]"))).isEmpty();
         screenshot("08-list-after-note");
         assertThat(count("SELECT count(*) FROM follow_up_note WHERE task_id = " + first)).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM follow_up_note n JOIN call_record c ON c.id = n.call_id"
+                + " WHERE n.task_id = " + first)).as("the note documents the call").isEqualTo(1);
         assertThat(db.sql("SELECT status FROM follow_up_task WHERE id = :t").bind("t", first)
                 .map(r -> r.get(0, String.class)).one().block()).isEqualTo("COMPLETED");
         assertThat(count("SELECT count(*) FROM observation o JOIN follow_up_note n ON n.id = o.note_id"

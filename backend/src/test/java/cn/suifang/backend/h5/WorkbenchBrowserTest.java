@@ -68,8 +68,14 @@ class WorkbenchBrowserTest extends IntegrationTest {
             .patient(Leg.answersAfter(Duration.ofSeconds(3)))
             .talk(Duration.ofSeconds(6))
             .build();
+    /** The patient's line is busy: the note's outcome should come preselected as unreachable. */
+    private static final String BUSY_NUMBER = "13800000002";
+    private static final CallScript BUSY = CallScript.builder()
+            .doctor(Leg.answersAfter(Duration.ofSeconds(2)))
+            .patient(Leg.busy(Duration.ofSeconds(1)))
+            .build();
     private static final EslSimulator SIMULATOR = EslSimulator.builder()
-            .scriptResolver(originate -> CONNECTED)
+            .scriptResolver(originate -> originate != null && originate.contains(BUSY_NUMBER) ? BUSY : CONNECTED)
             .build()
             .start();
 
@@ -134,6 +140,8 @@ class WorkbenchBrowserTest extends IntegrationTest {
 
         // Act 1: open the app, sign in (demo), tap call on the first card
         browser.get(url("/app/"));
+        visible(By.cssSelector("[data-testid=account-" + nurse + "]"));
+        screenshot("01-sign-in");
         tap(By.cssSelector("[data-testid=account-" + nurse + "]"), "sign-in");
         WebElement card = visible(By.cssSelector("[data-testid=task-" + first + "]"));
         visible(By.cssSelector("[data-testid=task-" + second + "]"));
@@ -222,13 +230,51 @@ class WorkbenchBrowserTest extends IntegrationTest {
     }
 
     @Test
+    void busyPatient_preselectsUnreachable_andARefusedCallSaysWhyInChinese() throws Exception {
+        long busy = dischargeAndTask("H5201", BUSY_NUMBER);
+        long declined = dischargeAndTask("H5202", "13812345678");
+        long nurse = count("SELECT assignee_id FROM follow_up_task WHERE id = " + busy);
+        db.sql("UPDATE follow_up_task SET assignee_id = :n WHERE id = :t").bind("n", nurse).bind("t", declined).then().block();
+        db.sql("UPDATE patient SET consent_follow_up = FALSE WHERE id = (SELECT patient_id FROM follow_up_task WHERE id = :t)")
+                .bind("t", declined).then().block();
+        browser.get(url("/app/"));
+        tap(By.cssSelector("[data-testid=account-" + nurse + "]"), "sign-in");
+
+        // a call the server refuses: the doctor reads why, in Chinese, and stays on the list
+        tap(By.cssSelector("[data-testid=call-" + declined + "]"), "call");
+        waitText(By.cssSelector(".van-dialog"), "患者已拒绝随访");
+        screenshot("11-call-refused");
+        tap(By.cssSelector(".van-dialog__confirm"), "ok");
+        assertThat(browser.getCurrentUrl()).contains("#/tasks");
+
+        // a busy line: ended with the reason, the note opens with 未联系上 preselected and nothing else required
+        tap(By.cssSelector("[data-testid=call-" + busy + "]"), "call");
+        waitText(By.cssSelector("[data-testid=call-status]"), "已结束");
+        assertThat(visible(By.cssSelector("[data-testid=call-result]")).getText()).contains("忙线");
+        waitFor.until(ExpectedConditions.urlContains("/task/" + busy + "/note"));
+        WebElement unreachable = visible(By.cssSelector("section[data-field=outcome] [data-value=UNREACHABLE]"));
+        waitFor.until(d -> unreachable.getAttribute("class").contains("on"));
+        assertThat(browser.findElements(By.cssSelector("section[data-required=true]"))).hasSize(1);
+        screenshot("12-note-unreachable");
+        tap(By.cssSelector("[data-testid=submit-note]"), "submit");
+
+        // retried tomorrow: off today's list, one attempt counted, the note documents the busy call
+        waitFor.until(ExpectedConditions.urlContains("/tasks"));
+        visible(By.cssSelector("[data-testid=task-" + declined + "]"));
+        assertThat(browser.findElements(By.cssSelector("[data-testid=task-" + busy + "]"))).isEmpty();
+        assertThat(db.sql("SELECT status || '/' || attempts FROM follow_up_task WHERE id = :t").bind("t", busy)
+                .map(r -> r.get(0, String.class)).one().block()).isEqualTo("PENDING/1");
+        assertThat(count("SELECT count(*) FROM follow_up_note WHERE outcome = 'UNREACHABLE' AND call_id IS NOT NULL"
+                + " AND task_id = " + busy)).isEqualTo(1);
+    }
+
+    @Test
     void expiredSession_sendsTheDoctorBackToSignIn() throws Exception {
         long task = dischargeAndTask("H5101", "13812345678");
         long nurse = count("SELECT assignee_id FROM follow_up_task WHERE id = " + task);
         browser.get(url("/app/"));
         tap(By.cssSelector("[data-testid=account-" + nurse + "]"), "sign-in");
         visible(By.cssSelector("[data-testid=task-" + task + "]"));
-        screenshot("01-sign-in-list");
 
         ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("sessionStorage.setItem('suifang.token', 'expired')");
         browser.get(url("/app/#/task/" + task));

@@ -12,7 +12,7 @@ export async function startCall(router, taskId) {
     if (e.status === 409 || e.status === 429 || e.status === 503) {
       let message = e.detail
       if (e.status === 429 && e.retryAfter) message += `（约 ${e.retryAfter} 秒后可再试）`
-      showDialog({ title: e.title || '暂时无法呼叫', message, confirmButtonText: '知道了' })
+      showDialog({ title: e.status === 429 ? '呼叫过于频繁' : '暂时无法呼叫', message, confirmButtonText: '知道了' })
     } else {
       showToast({ message: e.detail, wordBreak: 'break-word' })
     }

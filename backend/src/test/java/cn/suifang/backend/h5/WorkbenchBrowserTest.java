@@ -188,6 +188,13 @@ class WorkbenchBrowserTest extends IntegrationTest {
         assertThat(browser.findElement(By.cssSelector("[data-code=SBP] input")).getAttribute("value")).isEqualTo("128");
         assertThat(browser.findElements(By.cssSelector("section[data-required=true][data-filled=false]"))).isEmpty();
         screenshot("07-note-filled");
+
+        // the connection drops as the doctor saves: told so, the draft stays, saving again later works once
+        ((ChromeDriver) browser).setNetworkConditions(offline(true));
+        tap(By.cssSelector("[data-testid=submit-note]"), "submit (offline)");
+        waitText(By.cssSelector(".van-dialog"), "网络异常", "草稿");
+        tap(By.cssSelector(".van-dialog__confirm"), "ok");
+        ((ChromeDriver) browser).setNetworkConditions(offline(false));
         tap(By.cssSelector("[data-testid=submit-note]"), "submit");
 
         // Verify: back on the list, the first task is gone, the second still there; the note is stored once
@@ -242,6 +249,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
 
         // a call the server refuses: the doctor reads why, in Chinese, and stays on the list
         tap(By.cssSelector("[data-testid=call-" + declined + "]"), "call");
+        waitText(By.cssSelector(".van-dialog"), "暂时无法呼叫");
         waitText(By.cssSelector(".van-dialog"), "患者已拒绝随访");
         screenshot("11-call-refused");
         tap(By.cssSelector(".van-dialog__confirm"), "ok");
@@ -331,6 +339,12 @@ class WorkbenchBrowserTest extends IntegrationTest {
         }
         db.sql("INSERT INTO alert (patient_id, level, title, status) VALUES (:p, 1, '收缩压连续两次≥160 mmHg', 'OPEN')")
                 .bind("p", patientId).then().block();
+    }
+
+    private static org.openqa.selenium.chromium.ChromiumNetworkConditions offline(boolean offline) {
+        var conditions = new org.openqa.selenium.chromium.ChromiumNetworkConditions();
+        conditions.setOffline(offline);
+        return conditions;
     }
 
     private String url(String path) {

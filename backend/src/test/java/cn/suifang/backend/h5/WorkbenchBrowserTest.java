@@ -23,6 +23,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -95,6 +96,17 @@ class WorkbenchBrowserTest extends IntegrationTest {
         registry.add("suifang.esl.host", () -> "127.0.0.1");
         registry.add("suifang.esl.port", SIMULATOR::port);
         registry.add("suifang.esl.password", SIMULATOR::password);
+    }
+
+    @BeforeAll
+    static void freshScreenshots() throws Exception {
+        if (Files.isDirectory(SCREENSHOTS)) {
+            try (var old = Files.list(SCREENSHOTS)) {
+                for (Path png : old.filter(p -> p.toString().endsWith(".png")).toList()) {
+                    Files.delete(png);
+                }
+            }
+        }
     }
 
     @AfterAll

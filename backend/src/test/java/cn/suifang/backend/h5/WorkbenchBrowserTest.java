@@ -207,7 +207,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
         ((ChromeDriver) browser).setNetworkConditions(offline(true));
         tap(By.cssSelector("[data-testid=submit-note]"), "submit (offline)");
         waitText(By.cssSelector(".van-dialog"), "网络异常", "草稿");
-        tap(By.cssSelector(".van-dialog__confirm"), "ok");
+        confirmDialog();
         ((ChromeDriver) browser).setNetworkConditions(offline(false));
         tap(By.cssSelector("[data-testid=submit-note]"), "submit");
 
@@ -267,7 +267,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
         waitText(By.cssSelector(".van-dialog"), "暂时无法呼叫");
         waitText(By.cssSelector(".van-dialog"), "患者已拒绝随访");
         screenshot("11-call-refused");
-        tap(By.cssSelector(".van-dialog__confirm"), "ok");
+        confirmDialog();
         assertThat(browser.getCurrentUrl()).contains("#/tasks");
 
         // a busy line: ended with the reason, the note opens with 未联系上 preselected and nothing else required
@@ -289,6 +289,30 @@ class WorkbenchBrowserTest extends IntegrationTest {
                 .map(r -> r.get(0, String.class)).one().block()).isEqualTo("PENDING/1");
         assertThat(count("SELECT count(*) FROM follow_up_note WHERE outcome = 'UNREACHABLE' AND call_id IS NOT NULL"
                 + " AND task_id = " + busy)).isEqualTo(1);
+    }
+
+    @Test
+    void longList_loadsTheNextPageWithTheCursorWhenScrolledToTheEnd() throws Exception {
+        DischargeRecord[] discharges = new DischargeRecord[23];
+        for (int i = 0; i < discharges.length; i++) {
+            discharges[i] = pciDischarge("ZY-H53" + i, "H53" + i, 3);
+        }
+        importBatch(discharges);
+        long nurse = count("SELECT id FROM staff WHERE employee_no = 'N001'");
+        db.sql("UPDATE follow_up_task SET assignee_id = :n WHERE due_date <= :today").bind("n", nurse)
+                .bind("today", clock.today()).then().block();
+        long today = count("SELECT count(*) FROM follow_up_task WHERE assignee_id = " + nurse + " AND due_date <= '"
+                + clock.today() + "' AND window_end >= '" + clock.today() + "'");
+        assertThat(today).as("more than one page (20) due today").isGreaterThan(20);
+
+        browser.get(url("/app/"));
+        tap(By.cssSelector("[data-testid=account-" + nurse + "]"), "sign-in");
+        waitFor.until(d -> d.findElements(By.cssSelector("[data-testid^=task-]")).size() >= 20);
+        waitFor.until(d -> {
+            ((org.openqa.selenium.JavascriptExecutor) d).executeScript("window.scrollTo(0, document.body.scrollHeight)");
+            return d.findElements(By.cssSelector("[data-testid^=task-]")).size() == today
+                    && d.findElement(By.cssSelector(".van-list")).getText().contains("没有更多了");
+        });
     }
 
     @Test
@@ -378,6 +402,13 @@ class WorkbenchBrowserTest extends IntegrationTest {
                 "arguments[0].scrollIntoView({block: 'center'})", element);
         element.click();
         taps++;
+    }
+
+    /** Taps the dialog's button and waits until the dialog and its overlay are gone (they would catch the next tap). */
+    private void confirmDialog() {
+        tap(By.cssSelector(".van-dialog__confirm"), "ok");
+        waitFor.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector(".van-dialog")));
+        waitFor.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector(".van-overlay")));
     }
 
     private void type(By by, String text) {

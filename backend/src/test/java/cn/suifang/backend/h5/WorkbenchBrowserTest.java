@@ -319,7 +319,10 @@ class WorkbenchBrowserTest extends IntegrationTest {
     void expiredSession_sendsTheDoctorBackToSignIn() throws Exception {
         long task = dischargeAndTask("H5101", "13812345678");
         long nurse = count("SELECT assignee_id FROM follow_up_task WHERE id = " + task);
-        browser.get(url("/app/"));
+        browser.get(url("/"));
+        waitText(By.cssSelector("#accounts"), "李医生");
+        screenshot("00-landing");
+        tap(By.linkText("打开随访工作台（企业微信 H5）"), "open the workbench from the landing page");
         tap(By.cssSelector("[data-testid=account-" + nurse + "]"), "sign-in");
         visible(By.cssSelector("[data-testid=task-" + task + "]"));
 

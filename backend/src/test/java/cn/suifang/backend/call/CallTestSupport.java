@@ -22,12 +22,17 @@ import org.springframework.test.context.TestPropertySource;
 
 /**
  * Calls under test: the event consumer does not run by itself (tests poll it), recordings live under
- * target/. Redis keys of calls and telephony streams are cleared before each test.
+ * target/, the CDR endpoint takes Basic {@value #CDR_USER}:{@value #CDR_PASSWORD}. Redis keys of calls and telephony streams are cleared before each test.
  */
 @TestPropertySource(properties = {
         "suifang.telephony.consume-events=false",
-        "suifang.telephony.recordings-dir=target/test-recordings"})
+        "suifang.telephony.recordings-dir=target/test-recordings",
+        "suifang.telephony.cdr.username=" + CallTestSupport.CDR_USER,
+        "suifang.telephony.cdr.password=" + CallTestSupport.CDR_PASSWORD})
 abstract class CallTestSupport extends IntegrationTest {
+
+    static final String CDR_USER = "freeswitch";
+    static final String CDR_PASSWORD = "cdr-secret-for-tests";
 
     @Autowired
     protected RedissonClient redisson;

@@ -88,6 +88,7 @@ public record SuifangProperties(
      * @param maxEventDeliveries    a call event whose application failed this many deliveries (first read plus
      *                              reclaims) is moved to the dead-letter stream instead of being retried forever
      * @param cdr                   the mod_json_cdr endpoint ({@code POST /api/telephony/cdr})
+     * @param outboxDir             embedded bridge: where call events wait while Redis cannot take them
      */
     public record Telephony(@DefaultValue("02000000000") String callerId,
                             @DefaultValue("hospital") String gateway,
@@ -102,7 +103,8 @@ public record SuifangProperties(
                             @DefaultValue("false") boolean embeddedBridge,
                             @DefaultValue("false") boolean simulator,
                             @DefaultValue("5") @Min(1) int maxEventDeliveries,
-                            @Valid @NotNull @DefaultValue Cdr cdr) {
+                            @Valid @NotNull @DefaultValue Cdr cdr,
+                            @DefaultValue("/var/lib/suifang/bridge-outbox") @NotBlank String outboxDir) {
     }
 
     /**

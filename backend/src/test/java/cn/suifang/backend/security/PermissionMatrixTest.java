@@ -39,13 +39,15 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * Who may call what. Every endpoint under /api is one row of {@link #ENDPOINTS} with its access rule;
  * the matrix runs each row for every fixture caller, and every protected row without valid credentials.
- * Adding an endpoint means adding a row.
+ * Adding an endpoint means adding a row. The one exception is FreeSWITCH's CDR endpoint, which takes HTTP Basic
+ * machine credentials instead of a staff token; CallCdrTest covers who may post to it.
  * <p>
  * Fixture: patient A — a PCI discharge in cardiology (CARD), attending and responsible cardDoc, in the
  * cardiology care team (which the NUTR dietitian sits in), with open nurse and dietitian tasks;
  * patient B — a type 2 diabetes discharge in endocrinology (ENDO), attending endoDoc, in the ENDO team.
  */
-@TestPropertySource(properties = {TelephonyTestState.CONSUME_BY_HAND, TelephonyTestState.RECORDINGS_DIR})
+@TestPropertySource(properties = {TelephonyTestState.CONSUME_BY_HAND, TelephonyTestState.RECORDINGS_DIR,
+        TelephonyTestState.CDR_USERNAME, TelephonyTestState.CDR_PASSWORD})
 class PermissionMatrixTest extends IntegrationTest {
 
     @Autowired

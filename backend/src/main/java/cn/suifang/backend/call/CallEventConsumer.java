@@ -1,9 +1,12 @@
 package cn.suifang.backend.call;
 
+import cn.suifang.backend.common.LogSafe;
 import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.telephony.api.CallEvent;
 import cn.suifang.telephony.api.TelephonyStreams;
 import java.time.Duration;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -13,6 +16,7 @@ import org.redisson.api.RedissonReactiveClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.PendingEntry;
 import org.redisson.api.stream.StreamReadGroupArgs;
 import org.redisson.client.codec.StringCodec;
 import org.slf4j.Logger;
@@ -29,7 +33,10 @@ import reactor.core.publisher.Mono;
  * transaction committed. An entry whose transaction failed stays pending and is reclaimed (XAUTOCLAIM) by
  * whichever instance runs the next reclaim after {@link TelephonyStreams#RECLAIM_IDLE_MILLIS}; that also
  * picks up what a crashed instance had read but not applied. A malformed entry is copied to the dead-letter
- * stream and acknowledged, so it never blocks the stream.
+ * stream and acknowledged, so it never blocks the stream. So is a well-formed entry that could not be applied
+ * on {@code suifang.telephony.max-event-deliveries} deliveries (Redis counts them: XREADGROUP is the first,
+ * each XAUTOCLAIM one more), e.g. one that breaks a database constraint on every try; the dead-letter copy
+ * carries the reason and the delivery count. Both are counted in {@value #DEAD_LETTERED_METRIC}.
  * <p>
  * With {@code suifang.telephony.consume-events=false} nothing runs by itself; tests call {@link #pollOnce()}
  * and {@link #reclaimOnce()}.
@@ -44,10 +51,15 @@ public class CallEventConsumer implements SmartLifecycle {
     private static final Duration RECLAIM_PERIOD = Duration.ofMillis(TelephonyStreams.RECLAIM_IDLE_MILLIS / 2);
     private static final int DEAD_LETTER_MAX_LENGTH = 10_000;
     private static final Duration FORGET_CONSUMER_AFTER = Duration.ofDays(1);
+    static final String DEAD_LETTERED_METRIC = "suifang.telephony.events.dead.lettered";
+    /** Dead-letter reason of an entry that kept failing to apply (its exception class follows after a colon). */
+    static final String REASON_APPLY_FAILED = "APPLY_FAILED";
 
     private final RedissonReactiveClient redis;
     private final CallEventApplier applier;
     private final SuifangProperties properties;
+    private final Counter deadLetteredMalformed;
+    private final Counter deadLetteredUnapplied;
     /** Unique per instance, so a restarted or second instance never inherits another's pending entries silently. */
     private final String consumerName = "backend-" + UUID.randomUUID();
 
@@ -56,10 +68,20 @@ public class CallEventConsumer implements SmartLifecycle {
     private volatile Disposable readLoop;
     private volatile Disposable reclaimLoop;
 
-    CallEventConsumer(RedissonReactiveClient redis, CallEventApplier applier, SuifangProperties properties) {
+    CallEventConsumer(RedissonReactiveClient redis, CallEventApplier applier, SuifangProperties properties,
+                      MeterRegistry meters) {
         this.redis = redis;
         this.applier = applier;
         this.properties = properties;
+        this.deadLetteredMalformed = deadLettered(meters, "malformed");
+        this.deadLetteredUnapplied = deadLettered(meters, "apply_failed");
+    }
+
+    private static Counter deadLettered(MeterRegistry meters, String reason) {
+        return Counter.builder(DEAD_LETTERED_METRIC)
+                .description("Call events moved to the dead-letter stream")
+                .tag("reason", reason)
+                .register(meters);
     }
 
     public static String deadLetterKey(String keyPrefix) {
@@ -88,7 +110,7 @@ public class CallEventConsumer implements SmartLifecycle {
         }
         StreamReadGroupArgs read = args;
         return withGroup(() -> events().readGroup(TelephonyStreams.BACKEND_GROUP, consumerName, read))
-                .flatMap(this::handle)
+                .flatMap(entries -> handle(entries, Map.of()))
                 .defaultIfEmpty(0)
                 .doOnError(e -> groupReady = false);
     }
@@ -97,9 +119,24 @@ public class CallEventConsumer implements SmartLifecycle {
     public Mono<Integer> reclaimOnce() {
         return withGroup(() -> events().autoClaim(TelephonyStreams.BACKEND_GROUP, consumerName,
                         TelephonyStreams.RECLAIM_IDLE_MILLIS, TimeUnit.MILLISECONDS, new StreamMessageId(0, 0), BATCH))
-                .flatMap(claimed -> handle(claimed.getMessages()))
+                .flatMap(claimed -> deliveryCounts(claimed.getMessages())
+                        .flatMap(counts -> handle(claimed.getMessages(), counts)))
                 .defaultIfEmpty(0)
                 .doOnError(e -> groupReady = false);
+    }
+
+    /**
+     * How often Redis has delivered each of the entries this consumer just claimed (XPENDING per entry: exact
+     * whatever else is pending; only entries that were idle past the threshold get here, so it stays rare).
+     */
+    private Mono<Map<StreamMessageId, Long>> deliveryCounts(Map<StreamMessageId, Map<String, String>> claimed) {
+        if (claimed == null || claimed.isEmpty()) {
+            return Mono.just(Map.of());
+        }
+        return Flux.fromIterable(claimed.keySet())
+                .concatMap(id -> events().listPending(TelephonyStreams.BACKEND_GROUP, consumerName, id, id, 1)
+                        .flatMapMany(Flux::fromIterable))
+                .collectMap(PendingEntry::getId, PendingEntry::getDeliveryCount);
     }
 
     /**
@@ -143,23 +180,34 @@ public class CallEventConsumer implements SmartLifecycle {
                 .doOnSuccess(v -> groupReady = true);
     }
 
-    private Mono<Integer> handle(Map<StreamMessageId, Map<String, String>> entries) {
+    /**
+     * @param deliveries how often each entry has been delivered; an entry not in it (a first read) counts once
+     */
+    private Mono<Integer> handle(Map<StreamMessageId, Map<String, String>> entries, Map<StreamMessageId, Long> deliveries) {
         if (entries == null || entries.isEmpty()) {
             return Mono.just(0);
         }
         return Flux.fromIterable(entries.entrySet())
-                .concatMap(entry -> handleEntry(entry.getKey(), entry.getValue()).thenReturn(1))
+                .concatMap(entry -> handleEntry(entry.getKey(), entry.getValue(), deliveries.getOrDefault(entry.getKey(), 1L))
+                        .thenReturn(1))
                 .reduce(0, Integer::sum);
     }
 
-    private Mono<Void> handleEntry(StreamMessageId id, Map<String, String> fields) {
+    private Mono<Void> handleEntry(StreamMessageId id, Map<String, String> fields, long delivery) {
         CallEvent event;
         try {
             event = parse(fields);
         } catch (RuntimeException e) {
             // field values are not logged: they may be anything, including data that must not reach a log
             log.warn("malformed call event {} ({}); moved to the dead-letter stream", id, e.getClass().getSimpleName());
-            return deadLetter(id, fields, e.getClass().getSimpleName()).then(ack(id));
+            return deadLetter(id, fields, e.getClass().getSimpleName(), delivery)
+                    .then(ack(id))
+                    .doOnSuccess(v -> deadLetteredMalformed.increment());
+        }
+        int max = properties.telephony().maxEventDeliveries();
+        if (delivery > max) {
+            // delivered more often than allowed without ever failing visibly (e.g. the instance died applying it)
+            return giveUp(id, fields, event, delivery, "delivered " + delivery + " times without being acknowledged");
         }
         return applier.apply(event, id.toString())
                 .doOnNext(result -> {
@@ -169,9 +217,24 @@ public class CallEventConsumer implements SmartLifecycle {
                 })
                 .then(ack(id))
                 .onErrorResume(e -> {
-                    log.error("call event {} not applied, stays pending for reclaim: {}", id, e.getClass().getSimpleName());
+                    String reason = e.getClass().getSimpleName();
+                    if (delivery >= max) {
+                        return giveUp(id, fields, event, delivery, reason);
+                    }
+                    log.error("call event {} ({} of call {}) not applied on delivery {} of {}, stays pending for reclaim: {}",
+                            id, event.type(), event.callId(), delivery, max, reason);
                     return Mono.empty();
                 });
+    }
+
+    /** A poison entry: copied to the dead-letter stream with why and how often, then acknowledged. */
+    private Mono<Void> giveUp(StreamMessageId id, Map<String, String> fields, CallEvent event, long delivery, String why) {
+        // the event's own fields hold no phone number or name: ids, causes and counts only
+        log.error("call event {} ({} of call {}) failed on {} deliveries; moved to the dead-letter stream: {}",
+                id, event.type(), event.callId(), delivery, LogSafe.of(why));
+        return deadLetter(id, fields, REASON_APPLY_FAILED + ": " + why, delivery)
+                .then(ack(id))
+                .doOnSuccess(v -> deadLetteredUnapplied.increment());
     }
 
     /** Strict parse: everything the contract requires must be there and well-formed; the call id must be a UUID. */
@@ -201,10 +264,11 @@ public class CallEventConsumer implements SmartLifecycle {
         return value != null && value < 0;
     }
 
-    private Mono<Void> deadLetter(StreamMessageId id, Map<String, String> fields, String reason) {
+    private Mono<Void> deadLetter(StreamMessageId id, Map<String, String> fields, String reason, long deliveries) {
         Map<String, String> copy = new LinkedHashMap<>(fields == null ? Map.of() : fields);
         copy.put("deadLetterSourceId", id.toString());
         copy.put("deadLetterReason", reason);
+        copy.put("deadLetterDeliveries", Long.toString(deliveries));
         return redis.<String, String>getStream(deadLetterKey(properties.redis().keyPrefix()), StringCodec.INSTANCE)
                 .add(StreamAddArgs.entries(copy).trimNonStrict().maxLen(DEAD_LETTER_MAX_LENGTH).noLimit())
                 .then();

@@ -85,6 +85,10 @@ public record SuifangProperties(
      *                              of as a separate process next to FreeSWITCH
      * @param simulator             demo only: start the FreeSWITCH simulator on {@code suifang.esl.host/port}
      *                              (real time, scenario by the patient number's last digit) for the embedded bridge
+     * @param maxEventDeliveries    a call event whose application failed this many deliveries (first read plus
+     *                              reclaims) is moved to the dead-letter stream instead of being retried forever
+     * @param cdr                   the mod_json_cdr endpoint ({@code POST /api/telephony/cdr})
+     * @param outboxDir             embedded bridge: where call events wait while Redis cannot take them
      */
     public record Telephony(@DefaultValue("02000000000") String callerId,
                             @DefaultValue("hospital") String gateway,
@@ -97,7 +101,25 @@ public record SuifangProperties(
                             @DefaultValue("true") boolean consumeEvents,
                             @DefaultValue("/var/lib/suifang/recordings") String recordingsDir,
                             @DefaultValue("false") boolean embeddedBridge,
-                            @DefaultValue("false") boolean simulator) {
+                            @DefaultValue("false") boolean simulator,
+                            @DefaultValue("5") @Min(1) int maxEventDeliveries,
+                            @Valid @NotNull @DefaultValue Cdr cdr,
+                            @DefaultValue("/var/lib/suifang/bridge-outbox") @NotBlank String outboxDir) {
+    }
+
+    /**
+     * FreeSWITCH mod_json_cdr posts each channel's CDR here with HTTP Basic credentials (its {@code cred}
+     * setting). The endpoint is off (404) while either value is blank.
+     *
+     * @param username  Basic user name the switch sends
+     * @param password  Basic password the switch sends
+     */
+    public record Cdr(@DefaultValue("") String username,
+                      @DefaultValue("") String password) {
+
+        public boolean enabled() {
+            return !username.isBlank() && !password.isBlank();
+        }
     }
 
     public record Wecom(@DefaultValue("https://qyapi.weixin.qq.com") String baseUrl,

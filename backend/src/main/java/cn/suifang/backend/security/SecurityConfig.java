@@ -25,6 +25,8 @@ import reactor.core.publisher.Mono;
 /**
  * Stateless bearer-token security. Every /api/** route needs a token except sign-in; failures look
  * the same whatever the reason (missing, malformed, expired, revoked), as a 401 problem.
+ * {@value #CDR_PATH} is machine to machine (FreeSWITCH's mod_json_cdr, HTTP Basic): it takes no staff token
+ * and checks its own credentials ({@code cn.suifang.backend.call.CdrController}).
  */
 @Configuration
 @EnableWebFluxSecurity
@@ -33,6 +35,8 @@ class SecurityConfig {
     static final String UNAUTHORIZED_BODY = """
             {"type":"/problems/unauthorized","title":"未登录或登录已过期","status":401,\
             "detail":"请重新登录后再试","code":"SF-1100"}""";
+
+    static final String CDR_PATH = "/api/telephony/cdr";
 
     @Bean
     SecurityWebFilterChain securityWebFilterChain(ServerHttpSecurity http, TokenService tokens) {
@@ -43,7 +47,7 @@ class SecurityConfig {
         bearer.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
         // a client still holding an expired token must be able to sign in again
         bearer.setRequiresAuthenticationMatcher(new NegatedServerWebExchangeMatcher(
-                ServerWebExchangeMatchers.pathMatchers("/api/auth/**")));
+                ServerWebExchangeMatchers.pathMatchers("/api/auth/**", CDR_PATH)));
 
         return http
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
@@ -55,6 +59,7 @@ class SecurityConfig {
                 .addFilterAt(bearer, SecurityWebFiltersOrder.AUTHENTICATION)
                 .authorizeExchange(ex -> ex
                         .pathMatchers("/api/auth/**").permitAll()
+                        .pathMatchers(org.springframework.http.HttpMethod.POST, CDR_PATH).permitAll()
                         .pathMatchers("/api/**").authenticated()
                         .pathMatchers("/actuator/health/**", "/actuator/health", "/actuator/prometheus",
                                 "/actuator/info").permitAll()

@@ -44,7 +44,8 @@ public class EmbeddedTelephony implements SmartLifecycle {
         return new BridgeProperties(p.esl().host(), p.esl().port(), p.esl().password(), p.telephony().gateway(),
                 d.doctorTimeout(), d.patientTimeout(), recordingsRoot(p).toString(), p.zone(), p.redis().keyPrefix(),
                 p.redis().address(), d.consumerName(), d.commandTimeout(), d.connectTimeout(), d.reconnectInitial(),
-                d.reconnectMax(), d.reclaimIdle(), d.reclaimInterval(), d.readBlock());
+                d.reconnectMax(), d.reclaimIdle(), d.reclaimInterval(), d.readBlock(),
+                Path.of(p.telephony().outboxDir()).toAbsolutePath().normalize().toString(), d.outboxMaxBytes());
     }
 
     /** Absolute, so the paths the bridge reports resolve under the directory the backend serves recordings from. */

@@ -23,10 +23,15 @@ import org.springframework.test.context.TestPropertySource;
 
 /**
  * Calls under test: the event consumer does not run by itself (tests poll it), recordings live under
- * target/. Redis keys of calls and telephony streams are cleared before each test.
+ * target/, the CDR endpoint takes Basic {@value #CDR_USER}:{@value #CDR_PASSWORD}. Redis keys of calls and
+ * telephony streams are cleared before each test.
  */
-@TestPropertySource(properties = {TelephonyTestState.CONSUME_BY_HAND, TelephonyTestState.RECORDINGS_DIR})
+@TestPropertySource(properties = {TelephonyTestState.CONSUME_BY_HAND, TelephonyTestState.RECORDINGS_DIR,
+        TelephonyTestState.CDR_USERNAME, TelephonyTestState.CDR_PASSWORD})
 abstract class CallTestSupport extends IntegrationTest {
+
+    static final String CDR_USER = TelephonyTestState.CDR_USER;
+    static final String CDR_PASSWORD = TelephonyTestState.CDR_SECRET;
 
     @Autowired
     protected RedissonClient redisson;

@@ -3,9 +3,9 @@ package cn.suifang.backend.security;
 import static cn.suifang.backend.security.TestPayloads.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import cn.suifang.backend.common.Rows;
 import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.backend.support.IntegrationTest;
+import cn.suifang.backend.support.TestCalls;
 import cn.suifang.backend.support.TelephonyTestState;
 import cn.suifang.telephony.api.TelephonyStreams;
 import java.io.IOException;
@@ -39,13 +39,15 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * Who may call what. Every endpoint under /api is one row of {@link #ENDPOINTS} with its access rule;
  * the matrix runs each row for every fixture caller, and every protected row without valid credentials.
- * Adding an endpoint means adding a row.
+ * Adding an endpoint means adding a row. The one exception is FreeSWITCH's CDR endpoint, which takes HTTP Basic
+ * machine credentials instead of a staff token; CallCdrTest covers who may post to it.
  * <p>
  * Fixture: patient A — a PCI discharge in cardiology (CARD), attending and responsible cardDoc, in the
  * cardiology care team (which the NUTR dietitian sits in), with open nurse and dietitian tasks;
  * patient B — a type 2 diabetes discharge in endocrinology (ENDO), attending endoDoc, in the ENDO team.
  */
-@TestPropertySource(properties = {TelephonyTestState.CONSUME_BY_HAND, TelephonyTestState.RECORDINGS_DIR})
+@TestPropertySource(properties = {TelephonyTestState.CONSUME_BY_HAND, TelephonyTestState.RECORDINGS_DIR,
+        TelephonyTestState.CDR_USERNAME, TelephonyTestState.CDR_PASSWORD})
 class PermissionMatrixTest extends IntegrationTest {
 
     @Autowired
@@ -71,6 +73,8 @@ class PermissionMatrixTest extends IntegrationTest {
     static final String TASK_NOT_FOUND = "SF-1801";
     static final String CALL_TASK_NOT_FOUND = "SF-2001";
     static final String CALL_NOT_FOUND = "SF-2010";
+    static final String DASHBOARD_DENIED = "SF-2101";
+    static final String DASHBOARD_ITEMS_DENIED = "SF-2102";
 
     enum Access {
         /** Sign-in: answers without credentials. */
@@ -85,7 +89,11 @@ class PermissionMatrixTest extends IntegrationTest {
         /** The staff list: admins (whole hospital) and department heads (their department). */
         ADMIN_OR_HEAD,
         /** Managing the cardiology care team: admins and the cardiology head. */
-        ADMIN_OR_CARD_HEAD;
+        ADMIN_OR_CARD_HEAD,
+        /** Dashboard numbers: department heads (their department) and admins (the hospital). */
+        DASHBOARD,
+        /** The patient lists behind dashboard numbers: department heads only. */
+        DASHBOARD_ITEMS;
 
         Expected expectedFor(String caller, Endpoint e) {
             boolean patient = PATIENT.equals(caller);
@@ -101,6 +109,11 @@ class PermissionMatrixTest extends IntegrationTest {
                         : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, STAFF_LIST_DENIED);
                 case ADMIN_OR_CARD_HEAD -> patient ? staffOnly
                         : Set.of("admin", "cardHead").contains(caller) ? ok : new Expected(403, TEAM_MANAGER_ONLY);
+                case DASHBOARD -> patient ? staffOnly
+                        : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, DASHBOARD_DENIED);
+                case DASHBOARD_ITEMS -> patient ? staffOnly
+                        : Set.of("cardHead", "endoHead").contains(caller) ? ok
+                        : new Expected(403, "admin".equals(caller) ? DASHBOARD_ITEMS_DENIED : DASHBOARD_DENIED);
             };
         }
     }
@@ -170,6 +183,11 @@ class PermissionMatrixTest extends IntegrationTest {
             new Endpoint(HttpMethod.DELETE, "/api/calls/{liveCallA}", Access.SEES_PATIENT_A, 202, CALL_NOT_FOUND, null, null),
             new Endpoint(HttpMethod.POST, "/api/calls/{liveCallA}/cancel", Access.SEES_PATIENT_A, 202, CALL_NOT_FOUND,
                     null, null),
+            // dashboard
+            get("/api/dashboard/summary", Access.DASHBOARD),
+            get("/api/dashboard/breakdown?by=PATHWAY", Access.DASHBOARD),
+            get("/api/dashboard/export?by=STAFF", Access.DASHBOARD),
+            get("/api/dashboard/items?metric=ON_TIME&part=MISSED", Access.DASHBOARD_ITEMS),
             // pathways
             get("/api/admin/pathways", Access.STAFF),
             get("/api/admin/pathways/{draftPathway}", Access.STAFF),
@@ -249,28 +267,15 @@ class PermissionMatrixTest extends IntegrationTest {
 
     /** A call by cardDoc on this task, as the bridge's events would have left it; an ended one has a recording. */
     private UUID call(long taskId, String status) throws IOException {
-        UUID id = UUID.randomUUID();
         boolean ended = "ENDED".equals(status);
-        String recording = ended ? "perm/" + id + ".wav" : null;
+        String recording = ended ? "perm/" + UUID.randomUUID() + ".wav" : null;
         if (ended) {
             Path file = Path.of("target/test-recordings", recording);
             Files.createDirectories(file.getParent());
             Files.write(file, "RIFF-permission-matrix".getBytes(StandardCharsets.US_ASCII));
         }
-        db.sql("""
-                        INSERT INTO call_record (id, task_id, patient_id, staff_id, staff_department_id, department_id,
-                            caller_id_number, recording_requested, status, outcome, requested_at, doctor_answered_at,
-                            patient_answered_at, ended_at, billsec, recording_path, last_event_at)
-                        SELECT :id, t.id, t.patient_id, s.id, s.department_id, p.department_id, '02088886666', TRUE, :status,
-                               CASE WHEN :ended THEN 'CONNECTED' END, :at, :at, :at, CASE WHEN :ended THEN :at END,
-                               CASE WHEN :ended THEN 60 END, :recording, :at
-                        FROM follow_up_task t JOIN patient p ON p.id = t.patient_id, staff s
-                        WHERE t.id = :task AND s.id = :staff""")
-                .bind("id", id).bind("status", status).bind("ended", ended).bind("at", java.time.OffsetDateTime.now(clock))
-                .bind("task", taskId).bind("staff", hospital.staff("cardDoc"))
-                .bind("recording", Rows.param(recording, String.class))
-                .then().block();
-        return id;
+        return TestCalls.insert(db, taskId, hospital.staff("cardDoc"), status, ended ? "CONNECTED" : null, true,
+                ended ? 60 : null, recording, java.time.OffsetDateTime.now(clock));
     }
 
     /** A CSV import runs in the background; let it finish before the next test empties the tables under it. */

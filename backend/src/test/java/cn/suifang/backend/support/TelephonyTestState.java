@@ -9,6 +9,11 @@ public final class TelephonyTestState {
     /** The event consumer does not run by itself (tests poll it); recordings live under target/. */
     public static final String CONSUME_BY_HAND = "suifang.telephony.consume-events=false";
     public static final String RECORDINGS_DIR = "suifang.telephony.recordings-dir=target/test-recordings";
+    /** Basic credentials of the CDR endpoint (mod_json_cdr's cred). */
+    public static final String CDR_USER = "freeswitch";
+    public static final String CDR_SECRET = "cdr-secret-for-tests";
+    public static final String CDR_USERNAME = "suifang.telephony.cdr.username=" + CDR_USER;
+    public static final String CDR_PASSWORD = "suifang.telephony.cdr.password=" + CDR_SECRET;
 
     private TelephonyTestState() {
     }

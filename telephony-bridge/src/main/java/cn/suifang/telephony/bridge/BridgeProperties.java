@@ -17,13 +17,16 @@ import java.util.function.Function;
  * @param recordingsDir    directory on the switch host; recordings go to {@code <dir>/yyyy/MM/dd/<callId>.wav}
  * @param reclaimIdle      pending commands of other consumers idle this long are taken over
  * @param consumerName     this instance's name in the consumer group (stable across restarts of one host)
+ * @param outboxDir        where call events wait (one file per consumer name) while Redis cannot take them
+ * @param outboxMaxBytes   bound on that file; events beyond it are dropped with an error in the log
  */
 public record BridgeProperties(String eslHost, int eslPort, String eslPassword, String gateway,
                                Duration doctorTimeout, Duration patientTimeout, String recordingsDir, ZoneId zone,
                                String keyPrefix, String redisAddress, String consumerName,
                                Duration commandTimeout, Duration connectTimeout,
                                Duration reconnectInitial, Duration reconnectMax,
-                               Duration reclaimIdle, Duration reclaimInterval, Duration readBlock) {
+                               Duration reclaimIdle, Duration reclaimInterval, Duration readBlock,
+                               String outboxDir, long outboxMaxBytes) {
 
     public BridgeProperties {
         Objects.requireNonNull(eslHost, "eslHost");
@@ -31,6 +34,10 @@ public record BridgeProperties(String eslHost, int eslPort, String eslPassword, 
         Objects.requireNonNull(recordingsDir, "recordingsDir");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         Objects.requireNonNull(consumerName, "consumerName");
+        Objects.requireNonNull(outboxDir, "outboxDir");
+        if (outboxMaxBytes < 4096) {
+            throw new IllegalArgumentException("suifang.telephony.outbox-max-bytes below 4096: " + outboxMaxBytes);
+        }
         if (eslPort <= 0 || eslPort > 65535) {
             throw new IllegalArgumentException("suifang.esl.port out of range: " + eslPort);
         }
@@ -41,7 +48,7 @@ public record BridgeProperties(String eslHost, int eslPort, String eslPassword, 
                 Duration.ofSeconds(45), "/var/lib/freeswitch/recordings", ZoneId.of("Asia/Shanghai"), "suifang",
                 "redis://127.0.0.1:6379", defaultConsumerName(), Duration.ofSeconds(10), Duration.ofSeconds(5),
                 Duration.ofMillis(200), Duration.ofSeconds(30), Duration.ofMillis(TelephonyStreams.RECLAIM_IDLE_MILLIS),
-                Duration.ofSeconds(10), Duration.ofSeconds(2));
+                Duration.ofSeconds(10), Duration.ofSeconds(2), "/var/lib/suifang/bridge-outbox", 64L * 1024 * 1024);
     }
 
     /** Reads {@code suifang.*} from the environment ({@code SUIFANG_ESL_HOST}) and system properties. */
@@ -72,33 +79,41 @@ public record BridgeProperties(String eslHost, int eslPort, String eslPassword, 
                 dur(source, "suifang.esl.reconnect-max", d.reconnectMax),
                 dur(source, "suifang.telephony.reclaim-idle", d.reclaimIdle),
                 dur(source, "suifang.telephony.reclaim-interval", d.reclaimInterval),
-                dur(source, "suifang.telephony.read-block", d.readBlock));
+                dur(source, "suifang.telephony.read-block", d.readBlock),
+                str(source, "suifang.telephony.outbox-dir", d.outboxDir),
+                lng(source, "suifang.telephony.outbox-max-bytes", d.outboxMaxBytes));
     }
 
     public BridgeProperties withEsl(String host, int port, String password) {
         return new BridgeProperties(host, port, password, gateway, doctorTimeout, patientTimeout, recordingsDir, zone,
                 keyPrefix, redisAddress, consumerName, commandTimeout, connectTimeout, reconnectInitial, reconnectMax,
-                reclaimIdle, reclaimInterval, readBlock);
+                reclaimIdle, reclaimInterval, readBlock, outboxDir, outboxMaxBytes);
     }
 
     public BridgeProperties withStreams(String keyPrefix, String consumerName, Duration reclaimIdle,
                                         Duration reclaimInterval) {
         return new BridgeProperties(eslHost, eslPort, eslPassword, gateway, doctorTimeout, patientTimeout,
                 recordingsDir, zone, keyPrefix, redisAddress, consumerName, commandTimeout, connectTimeout,
-                reconnectInitial, reconnectMax, reclaimIdle, reclaimInterval, readBlock);
+                reconnectInitial, reconnectMax, reclaimIdle, reclaimInterval, readBlock, outboxDir, outboxMaxBytes);
     }
 
     public BridgeProperties withReconnect(Duration initial, Duration max) {
         return new BridgeProperties(eslHost, eslPort, eslPassword, gateway, doctorTimeout, patientTimeout,
                 recordingsDir, zone, keyPrefix, redisAddress, consumerName, commandTimeout, connectTimeout, initial,
-                max, reclaimIdle, reclaimInterval, readBlock);
+                max, reclaimIdle, reclaimInterval, readBlock, outboxDir, outboxMaxBytes);
+    }
+
+    public BridgeProperties withOutbox(String dir, long maxBytes) {
+        return new BridgeProperties(eslHost, eslPort, eslPassword, gateway, doctorTimeout, patientTimeout,
+                recordingsDir, zone, keyPrefix, redisAddress, consumerName, commandTimeout, connectTimeout,
+                reconnectInitial, reconnectMax, reclaimIdle, reclaimInterval, readBlock, dir, maxBytes);
     }
 
     /** Never prints the password. */
     @Override
     public String toString() {
         return "BridgeProperties[esl=" + eslHost + ":" + eslPort + ", gateway=" + gateway + ", keyPrefix=" + keyPrefix
-                + ", redis=" + redisAddress + ", consumer=" + consumerName + "]";
+                + ", redis=" + redisAddress + ", consumer=" + consumerName + ", outbox=" + outboxDir + "]";
     }
 
     private static String defaultConsumerName() {
@@ -114,6 +129,11 @@ public record BridgeProperties(String eslHost, int eslPort, String eslPassword, 
     private static int num(Function<String, String> source, String key, int fallback) {
         String v = source.apply(key);
         return v == null || v.isBlank() ? fallback : Integer.parseInt(v.trim());
+    }
+
+    private static long lng(Function<String, String> source, String key, long fallback) {
+        String v = source.apply(key);
+        return v == null || v.isBlank() ? fallback : Long.parseLong(v.trim());
     }
 
     /** {@code 30s}, {@code 500ms}, {@code 2m} or an ISO-8601 duration. */

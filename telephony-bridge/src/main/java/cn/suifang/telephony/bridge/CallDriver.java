@@ -2,6 +2,7 @@ package cn.suifang.telephony.bridge;
 
 import cn.suifang.telephony.api.CallEvent;
 import cn.suifang.telephony.api.CallEventType;
+import cn.suifang.telephony.api.CallLegs;
 import cn.suifang.telephony.api.CallOutcome;
 import cn.suifang.telephony.api.OriginateCommand;
 import cn.suifang.telephony.esl.EslEvent;
@@ -9,7 +10,6 @@ import cn.suifang.telephony.esl.EslFrame;
 import cn.suifang.telephony.esl.EslJson;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -37,8 +37,8 @@ public final class CallDriver implements EslClient.Listener {
 
     private static final System.Logger LOG = System.getLogger(CallDriver.class.getName());
 
-    static final String VAR_CALL_ID = "suifang_call_id";
-    static final String VAR_TASK_ID = "suifang_task_id";
+    static final String VAR_CALL_ID = CallLegs.CALL_ID_VARIABLE;
+    static final String VAR_TASK_ID = CallLegs.TASK_ID_VARIABLE;
     static final String SYNTHETIC_CORE = "bridge";
     static final String LINK_LOST = "LINK_LOST_DURING_CALL";
     private static final Pattern CALL_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
@@ -80,7 +80,7 @@ public final class CallDriver implements EslClient.Listener {
     }
 
     static String patientUuid(String callId) {
-        return UUID.nameUUIDFromBytes(("suifang-patient-leg:" + callId).getBytes(StandardCharsets.UTF_8)).toString();
+        return CallLegs.patientLegUuid(callId);
     }
 
     // ---------------------------------------------------------------- commands

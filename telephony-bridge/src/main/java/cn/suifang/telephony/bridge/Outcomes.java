@@ -1,70 +1,21 @@
 package cn.suifang.telephony.bridge;
 
 import cn.suifang.telephony.api.CallOutcome;
+import cn.suifang.telephony.api.HangupOutcomes;
 
-import java.util.Set;
-
-/** Hang-up causes (Q.850 names as FreeSWITCH prints them) → the outcome the doctor sees. */
+/** The bridge's view of a call → the outcome the doctor sees, by the shared {@link HangupOutcomes} mapping. */
 final class Outcomes {
 
     record Decision(CallOutcome outcome, String cause) {
     }
 
-    static final Set<String> DOCTOR_NOT_ANSWERED = Set.of("NO_ANSWER", "NO_USER_RESPONSE", "USER_BUSY",
-            "CALL_REJECTED", "ORIGINATOR_CANCEL", "ALLOTTED_TIMEOUT");
-    /** Causes that mean "the doctor's side ended it" when seen on the doctor leg before the patient answered. */
-    private static final Set<String> DOCTOR_CLEARED = Set.of("NORMAL_CLEARING", "ORIGINATOR_CANCEL", "MANAGER_REQUEST");
-
     private Outcomes() {
     }
 
     static Decision decide(CallState s) {
-        if (s.patientAnswered) {
-            return new Decision(CallOutcome.CONNECTED, first(s.patientHangupCause, s.doctorHangupCause, "NORMAL_CLEARING"));
-        }
-        if (!s.doctorAnswered) {
-            String cause = first(s.doctorHangupCause, s.jobError, "UNKNOWN");
-            if (s.cancelRequested) {
-                return new Decision(CallOutcome.CANCELLED, cause);
-            }
-            return new Decision(DOCTOR_NOT_ANSWERED.contains(cause) ? CallOutcome.DOCTOR_NO_ANSWER : CallOutcome.FAILED,
-                    cause);
-        }
-        if (s.cancelRequested) {
-            return new Decision(CallOutcome.CANCELLED, first(s.doctorHangupCause, s.patientHangupCause, "NORMAL_CLEARING"));
-        }
-        if (s.patientHangupCause != null && !s.doctorHungUpFirst) {
-            return new Decision(patient(s.patientHangupCause), s.patientHangupCause);
-        }
-        // the doctor leg ended first, or the patient leg was never created: a failed B-leg hangs up the A-leg
-        // with the same cause and leaves it in originate_disposition
-        String disposition = s.originateDisposition == null || s.originateDisposition.equals("SUCCESS")
-                ? null : s.originateDisposition;
-        String cause = first(disposition, s.doctorHangupCause, "NORMAL_CLEARING");
-        if (DOCTOR_CLEARED.contains(cause)) {
-            return new Decision(CallOutcome.CANCELLED, cause);
-        }
-        return new Decision(patient(cause), cause);
-    }
-
-    static CallOutcome patient(String cause) {
-        return switch (cause) {
-            case "NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT", "SUBSCRIBER_ABSENT" -> CallOutcome.PATIENT_NO_ANSWER;
-            case "USER_BUSY" -> CallOutcome.BUSY;
-            case "CALL_REJECTED" -> CallOutcome.REJECTED;
-            case "UNALLOCATED_NUMBER", "INVALID_NUMBER_FORMAT", "NO_ROUTE_DESTINATION", "NUMBER_CHANGED" ->
-                    CallOutcome.INVALID_NUMBER;
-            case "ORIGINATOR_CANCEL" -> CallOutcome.CANCELLED;
-            default -> CallOutcome.FAILED;
-        };
-    }
-
-    private static String first(String... values) {
-        for (String v : values) {
-            if (v != null && !v.isEmpty()) {
-                return v;
-            }
-        }
-        return null;
+        HangupOutcomes.Decision d = HangupOutcomes.decide(new HangupOutcomes.Facts(s.doctorAnswered, s.patientAnswered,
+                s.doctorHangupCause, s.patientHangupCause, s.doctorHungUpFirst, s.originateDisposition,
+                s.cancelRequested, s.jobError));
+        return new Decision(d.outcome(), d.cause());
     }
 }

@@ -95,7 +95,7 @@ class EslClientTest {
                 props.doctorTimeout(), props.patientTimeout(), props.recordingsDir(), props.zone(), props.keyPrefix(),
                 props.redisAddress(), props.consumerName(), Duration.ofMillis(500), props.connectTimeout(),
                 props.reconnectInitial(), props.reconnectMax(), props.reclaimIdle(), props.reclaimInterval(),
-                props.readBlock());
+                props.readBlock(), props.outboxDir(), props.outboxMaxBytes());
         EslClient client = new EslClient(props, new EslClient.Listener() {
             @Override
             public void onEvent(cn.suifang.telephony.esl.EslEvent event) {

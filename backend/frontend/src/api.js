@@ -34,16 +34,22 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(method, path, body, { raw = false } = {}) {
+export async function request(method, path, body, { raw = false, timeoutMs = 15000 } = {}) {
   const headers = { Accept: 'application/json, application/problem+json' }
   const token = session.token()
   if (token) headers.Authorization = `Bearer ${token}`
   if (body !== undefined) headers['Content-Type'] = 'application/json'
+  // a request that hangs (a phone between cells, a stalled proxy) ends as a network error the page can retry
+  const abort = new AbortController()
+  const timer = setTimeout(() => abort.abort(), timeoutMs)
   let response
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: abort.signal })
   } catch (e) {
     throw new ApiError(0, null)
+  } finally {
+    clearTimeout(timer)
   }
   if (response.status === 401 && !path.startsWith('/api/auth/')) {
     session.clear()
@@ -73,11 +79,11 @@ export const api = {
   task: (taskId) => request('GET', `/api/tasks/${taskId}`),
   timeline: (patientId) => request('GET', `/api/patients/${patientId}/timeline`),
   startCall: (taskId) => request('POST', `/api/tasks/${taskId}/calls`),
-  call: (callId) => request('GET', `/api/calls/${callId}`),
+  call: (callId) => request('GET', `/api/calls/${callId}`, undefined, { timeoutMs: 5000 }),
   cancelCall: (callId) => request('POST', `/api/calls/${callId}/cancel`),
   callsOfTask: (taskId) => request('GET', `/api/tasks/${taskId}/calls`),
   async recording(callId) {
-    const response = await request('GET', `/api/calls/${callId}/recording`, undefined, { raw: true })
+    const response = await request('GET', `/api/calls/${callId}/recording`, undefined, { raw: true, timeoutMs: 60000 })
     return response.blob()
   },
   submitNote: (taskId, note) => request('POST', `/api/tasks/${taskId}/notes`, note)

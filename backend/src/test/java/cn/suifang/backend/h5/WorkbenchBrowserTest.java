@@ -62,6 +62,11 @@ class WorkbenchBrowserTest extends IntegrationTest {
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target/screenshots");
     private static final Duration UI_WAIT = Duration.ofSeconds(40);
+    /**
+     * A call's end can take longer than a screen change: an event the backend read but did not get to apply
+     * is picked up again by the consumer's reclaim, which waits until the entry has been idle for 30 s.
+     */
+    private static final Duration CALL_WAIT = Duration.ofSeconds(100);
 
     /** Doctor answers after 2 s, the patient after 3 s of ringing, then they talk for 6 s. */
     private static final CallScript CONNECTED = CallScript.builder()
@@ -88,6 +93,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
     private SuifangProperties properties;
 
     private WebDriver browser;
+    private Path profile;
     private WebDriverWait waitFor;
     private int taps;
 
@@ -138,6 +144,9 @@ class WorkbenchBrowserTest extends IntegrationTest {
                     ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
             browser.quit();
         }
+        if (profile != null) {
+            org.springframework.util.FileSystemUtils.deleteRecursively(profile);
+        }
     }
 
     @Test
@@ -163,16 +172,16 @@ class WorkbenchBrowserTest extends IntegrationTest {
         int tapsAtList = taps;
 
         tap(By.cssSelector("[data-testid=call-" + first + "]"), "call");
-        waitText(By.cssSelector("[data-testid=call-status]"), "正在呼叫您的手机", "正在呼叫患者");
+        waitCallState("正在呼叫您的手机", "正在呼叫患者");
         int tapsToRinging = taps;
         int tapsFromListToRinging = taps - tapsAtList;
         screenshot("03-call-dialing");
 
         // Verify: the live call goes through to the conversation and its end, as the doctor sees it
-        waitText(By.cssSelector("[data-testid=call-status]"), "通话中");
+        waitCallState("通话中");
         assertThat(visible(By.cssSelector("[data-testid=call-timer]")).getText()).matches("\\d\\d:\\d\\d");
         screenshot("04-call-in-progress");
-        waitText(By.cssSelector("[data-testid=call-status]"), "已结束");
+        waitCallState("已结束");
         assertThat(visible(By.cssSelector("[data-testid=call-result]")).getText()).contains("已接通", "通话时长");
         screenshot("05-call-ended");
 
@@ -272,7 +281,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
 
         // a busy line: ended with the reason, the note opens with 未联系上 preselected and nothing else required
         tap(By.cssSelector("[data-testid=call-" + busy + "]"), "call");
-        waitText(By.cssSelector("[data-testid=call-status]"), "已结束");
+        waitCallState("已结束");
         assertThat(visible(By.cssSelector("[data-testid=call-result]")).getText()).contains("忙线");
         waitFor.until(ExpectedConditions.urlContains("/task/" + busy + "/note"));
         WebElement unreachable = visible(By.cssSelector("section[data-field=outcome] [data-value=UNREACHABLE]"));
@@ -335,12 +344,13 @@ class WorkbenchBrowserTest extends IntegrationTest {
     // ------------------------------------------------------------------ helpers
 
     private WebDriver phoneBrowser() throws Exception {
+        profile = Files.createTempDirectory("suifang-h5-chromium");
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--window-size=390,844", "--lang=zh-CN",
-                "--user-data-dir=" + Files.createTempDirectory("suifang-h5-chromium"));
+                "--user-data-dir=" + profile);
         // an iPhone-sized phone with touch, the user agent WeCom's in-app browser sends
         options.setExperimentalOption("mobileEmulation", Map.of(
                 "deviceMetrics", Map.of("width", 390, "height", 844, "pixelRatio", 1.0, "touch", true),
@@ -420,6 +430,19 @@ class WorkbenchBrowserTest extends IntegrationTest {
                 "arguments[0].scrollIntoView({block: 'center'})", element);
         element.clear();
         element.sendKeys(text);
+    }
+
+    /** Waits for the live call screen to show one of the states; on timeout says what the database holds. */
+    private void waitCallState(String... anyOf) {
+        By status = By.cssSelector("[data-testid=call-status]");
+        new WebDriverWait(browser, CALL_WAIT, Duration.ofMillis(100))
+                .withMessage(() -> "waiting for " + List.of(anyOf) + " on the call screen; calls in the database: "
+                        + db.sql("SELECT status || '/' || coalesce(outcome, '-') FROM call_record ORDER BY requested_at")
+                                .map(r -> r.get(0, String.class)).all().collectList().block())
+                .until(d -> {
+                    List<WebElement> found = d.findElements(status);
+                    return !found.isEmpty() && List.of(anyOf).stream().anyMatch(found.get(0).getText()::contains);
+                });
     }
 
     private void waitText(By by, String... anyOf) {

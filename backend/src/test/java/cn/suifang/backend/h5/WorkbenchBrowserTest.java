@@ -188,7 +188,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
         // Act 2: the note form opens by itself with the outcome preselected from the call
         waitFor.until(ExpectedConditions.urlContains("/task/" + first + "/note"));
         WebElement completed = visible(By.cssSelector("section[data-field=outcome] [data-value=COMPLETED]"));
-        waitFor.until(d -> completed.getAttribute("class").contains("on"));
+        waitFor.until(d -> completed.getAttribute("aria-pressed").equals("true"));
         List<WebElement> required = browser.findElements(By.cssSelector("section[data-required=true]"));
         int requiredInputs = required.size();
         int requiredPreselected = (int) required.stream().filter(s -> "true".equals(s.getAttribute("data-filled"))).count();
@@ -207,7 +207,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
         browser.navigate().refresh();
         visible(By.cssSelector("[data-testid=draft-restored]"));
         waitFor.until(d -> d.findElement(By.cssSelector("section[data-field=advice] [data-value=继续按时服药]"))
-                .getAttribute("class").contains("on"));
+                .getAttribute("aria-pressed").equals("true"));
         assertThat(browser.findElement(By.cssSelector("[data-code=SBP] input")).getAttribute("value")).isEqualTo("128");
         assertThat(browser.findElements(By.cssSelector("section[data-required=true][data-filled=false]"))).isEmpty();
         screenshot("07-note-filled");
@@ -285,7 +285,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
         assertThat(visible(By.cssSelector("[data-testid=call-result]")).getText()).contains("忙线");
         waitFor.until(ExpectedConditions.urlContains("/task/" + busy + "/note"));
         WebElement unreachable = visible(By.cssSelector("section[data-field=outcome] [data-value=UNREACHABLE]"));
-        waitFor.until(d -> unreachable.getAttribute("class").contains("on"));
+        waitFor.until(d -> unreachable.getAttribute("aria-pressed").equals("true"));
         assertThat(browser.findElements(By.cssSelector("section[data-required=true]"))).hasSize(1);
         screenshot("12-note-unreachable");
         tap(By.cssSelector("[data-testid=submit-note]"), "submit");

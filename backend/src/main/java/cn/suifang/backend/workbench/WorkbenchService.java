@@ -171,7 +171,8 @@ public class WorkbenchService {
                 0, null, null, null, List.of(), List.of(), List.of());
     }
 
-    private Mono<EncounterSummary> encounter(long encounterId) {
+    /** An encounter with its diagnosis and procedure names (caller has checked access). */
+    public Mono<EncounterSummary> encounter(long encounterId) {
         return db.sql("""
                         SELECT e.*, d.name AS department_name, s.name AS attending_name,
                           (SELECT array_agg(COALESCE(i.name, '') ORDER BY x.n) FROM unnest(e.diagnoses) WITH ORDINALITY AS x(c, n)

@@ -172,6 +172,7 @@ class PermissionMatrixTest extends IntegrationTest {
             read("/api/patients/{patientA}", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             read("/api/patients/{patientB}", Access.SEES_PATIENT_B, PATIENT_NOT_FOUND),
             read("/api/patients/{patientA}/timeline", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            read("/api/patients/{patientA}/health-report", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             new Endpoint(HttpMethod.POST, "/api/tasks/{taskA}/notes", Access.SEES_PATIENT_A, 201, NOTE_TASK_NOT_FOUND,
                     MediaType.APPLICATION_JSON, f -> TestPayloads.note("perm-note-1")),
             // calls
@@ -448,6 +449,7 @@ class PermissionMatrixTest extends IntegrationTest {
                 Arguments.of("/api/patients/{patientA}", "PATIENT_READ"),
                 Arguments.of("/api/patients/{patientA}/timeline", "TIMELINE_READ"),
                 Arguments.of("/api/tasks/{taskA}", "TASK_READ"),
+                Arguments.of("/api/patients/{patientA}/health-report", "REPORT_PRINT"),
                 Arguments.of("/api/tasks/{taskA}/calls", "CALL_LIST"),
                 Arguments.of("/api/calls/{endedCallA}", "CALL_READ"),
                 Arguments.of("/api/calls/{endedCallA}/recording", "RECORDING_PLAY"));

@@ -359,6 +359,10 @@ run() {
 telephony() {
   need psql java jcmd jfr unzip
   services "$DB"
+  # what is built is what is measured: note the source state before building
+  local source
+  source="git $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- backend telephony-bridge 2>/dev/null || echo ' + uncommitted changes')"
+  [ "${BENCH_SKIP_BUILD:-0}" = "1" ] && source="$source (BENCH_SKIP_BUILD: jar built earlier)"
   build
   local fixtures=${BENCH_ESL_FIXTURES:-../shared/fixtures/esl}
   [ -f "$fixtures/channel-create-outbound-bleg.txt" ] || die "ESL fixtures not found in $fixtures (set BENCH_ESL_FIXTURES)"
@@ -385,7 +389,7 @@ telephony() {
     echo
     echo "- machine: $(nproc) CPUs, $(free -g | awk '/^Mem:/{ print $2 }') GiB RAM, $(uname -r); $(psql -X -Atc 'SELECT version()' | cut -d, -f1); $(redis-server --version 2>/dev/null | awk '{ print "Redis", $3 }')"
     echo "- PostgreSQL: shared_buffers=$(q 'SHOW shared_buffers'), synchronous_commit=$(q 'SHOW synchronous_commit'); database $DB, Redis key prefix $DB"
-    echo "- backend: git $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- backend telephony-bridge 2>/dev/null || echo ' + uncommitted changes'); $(java -version 2>&1 | head -1)"
+    echo "- backend: $source; $(java -version 2>&1 | head -1)"
     echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
     echo "## 1. ESL decoding vs raw socket read"

@@ -4,7 +4,9 @@ import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.telephony.api.CallEvent;
 import cn.suifang.telephony.api.TelephonyStreams;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +27,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Reads the bridge's call events from {@link TelephonyStreams#events} in the consumer group
- * {@link TelephonyStreams#BACKEND_GROUP} and applies them one by one, acknowledging each only after its
- * transaction committed. An entry whose transaction failed stays pending and is reclaimed (XAUTOCLAIM) by
- * whichever instance runs the next reclaim after {@link TelephonyStreams#RECLAIM_IDLE_MILLIS}; that also
+ * {@link TelephonyStreams#BACKEND_GROUP} and applies them, each call's in stream order and several calls at a
+ * time, acknowledging each entry only after its transaction committed. An entry whose transaction failed stays
+ * pending and is reclaimed (XAUTOCLAIM) by whichever instance runs the next reclaim after {@link TelephonyStreams#RECLAIM_IDLE_MILLIS}; that also
  * picks up what a crashed instance had read but not applied. A malformed entry is copied to the dead-letter
  * stream and acknowledged, so it never blocks the stream.
  * <p>
@@ -39,6 +41,8 @@ public class CallEventConsumer implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(CallEventConsumer.class);
     private static final int BATCH = 100;
+    /** Calls applied at the same time; each holds one pooled connection (pool max-size 20) while it commits. */
+    static final int CALLS_IN_PARALLEL = 4;
     private static final Duration BLOCK = Duration.ofSeconds(2);
     private static final Duration BACKOFF = Duration.ofSeconds(1);
     private static final Duration RECLAIM_PERIOD = Duration.ofMillis(TelephonyStreams.RECLAIM_IDLE_MILLIS / 2);
@@ -143,12 +147,24 @@ public class CallEventConsumer implements SmartLifecycle {
                 .doOnSuccess(v -> groupReady = true);
     }
 
+    /**
+     * Applies a batch: each call's entries one after another in stream order, different calls concurrently (up to
+     * {@link #CALLS_IN_PARALLEL}); the next batch is read only after this one is done. Calls are independent (an
+     * event locks only its own call record), and applying everything one at a time made every event wait for the
+     * previous one's commit, about ten commits per call in a row (docs/benchmarks.md, telephony).
+     */
     private Mono<Integer> handle(Map<StreamMessageId, Map<String, String>> entries) {
         if (entries == null || entries.isEmpty()) {
             return Mono.just(0);
         }
-        return Flux.fromIterable(entries.entrySet())
-                .concatMap(entry -> handleEntry(entry.getKey(), entry.getValue()).thenReturn(1))
+        Map<String, List<Map.Entry<StreamMessageId, Map<String, String>>>> byCall = new LinkedHashMap<>();
+        for (Map.Entry<StreamMessageId, Map<String, String>> entry : entries.entrySet()) {
+            String callId = entry.getValue() == null ? null : entry.getValue().get("callId");
+            byCall.computeIfAbsent(callId != null ? callId : "entry:" + entry.getKey(), k -> new ArrayList<>()).add(entry);
+        }
+        return Flux.fromIterable(byCall.values())
+                .flatMap(call -> Flux.fromIterable(call)
+                        .concatMap(entry -> handleEntry(entry.getKey(), entry.getValue()).thenReturn(1)), CALLS_IN_PARALLEL)
                 .reduce(0, Integer::sum);
     }
 

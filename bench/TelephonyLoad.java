@@ -99,8 +99,8 @@ public class TelephonyLoad {
     }
 
     /**
-     * jar= db= user= password= prefix= work= rates=50,100,200,400 seconds=20 drain=20 simPort=18021 httpPort=18081
-     * hz=100 (CLK_TCK) profileRate=200 dbMaxConnections=4
+     * jar= db= user= password= prefix= work= rates=50,100,200,400 seconds=20 drain=15 simPort=18021 httpPort=18081
+     * hz=100 (CLK_TCK) profileRate=200 dbMaxConnections=4 dbRuns=true consume=true
      */
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>();
@@ -153,13 +153,18 @@ public class TelephonyLoad {
         e2e("warm-up", 50, 15, false);
         db("warm-up", 50, 10, 1, false);
 
+        boolean dbRuns = !"false".equals(opt.get("dbRuns"));
         for (int rate : rates) {
             e2e("E2E-" + rate, rate, seconds, true);
-            db("DB1-" + rate, rate, seconds, 1, true);
+            if (dbRuns) {
+                db("DB1-" + rate, rate, seconds, 1, true);
+            }
         }
         int top = Arrays.stream(rates).max().orElse(400);
         int conns = Integer.parseInt(opt.getOrDefault("dbMaxConnections", "4"));
-        db("DB" + conns + "-" + (top * 2), top * 2, seconds / 2, conns, true);
+        if (dbRuns) {
+            db("DB" + conns + "-" + (top * 2), top * 2, seconds / 2, conns, true);
+        }
 
         String jfr = opt.get("work") + "/telephony.jfr";
         int profileRate = Integer.parseInt(opt.getOrDefault("profileRate", "200"));
@@ -199,6 +204,8 @@ public class TelephonyLoad {
         env.put("SUIFANG_REDIS_KEY_PREFIX", prefix);
         env.put("SUIFANG_TELEPHONY_SIMULATOR", "false");      // the simulator is this process
         env.put("SUIFANG_TELEPHONY_EMBEDDED_BRIDGE", "true");
+        // diagnostic: consume=false leaves the events on the stream, to see the bridge without the consumer beside it
+        env.put("SUIFANG_TELEPHONY_CONSUME_EVENTS", opt.getOrDefault("consume", "true"));
         env.put("SUIFANG_ESL_HOST", "127.0.0.1");
         env.put("SUIFANG_ESL_PORT", Integer.toString(simulator.port()));
         env.put("SUIFANG_ESL_PASSWORD", simulator.password());

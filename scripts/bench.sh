@@ -355,7 +355,8 @@ run() {
 #  2. bench/TelephonyLoad.java: it plays FreeSWITCH (EslSimulator) and starts the backend jar with the embedded bridge;
 #     offers calls at fixed rates, interleaved with the raw database applying the same events at the same rates
 # Environment: BENCH_TEL_RATES (50,100,200,400), BENCH_TEL_SECONDS (20 per run), BENCH_TEL_DRAIN (15),
-# BENCH_DECODE_MB (64), BENCH_ESL_FIXTURES (../shared/fixtures/esl), BENCH_SKIP_BUILD=1.
+# BENCH_DECODE_MB (64), BENCH_ESL_FIXTURES (../shared/fixtures/esl), BENCH_SKIP_BUILD=1, BENCH_TEL_ARGS (more key=value
+# arguments for TelephonyLoad, e.g. "consume=false dbRuns=false": the bridge alone, events left on the stream).
 telephony() {
   need psql java jcmd jfr unzip
   services "$DB"
@@ -377,7 +378,7 @@ telephony() {
   rm -f "$WORK/telephony.jfr"
   timeout 900 java -cp "$cp" bench/TelephonyLoad.java jar="$JAR" db="$DB" user="$PGUSER" password="$PGPASSWORD" \
     prefix="$DB" work="$WORK" hz="$HZ" rates="${BENCH_TEL_RATES:-50,100,200,400}" seconds="${BENCH_TEL_SECONDS:-20}" \
-    drain="${BENCH_TEL_DRAIN:-15}" | tee "$WORK/tel-e2e.out" || die "end-to-end benchmark failed (see $WORK/backend.log)"
+    drain="${BENCH_TEL_DRAIN:-15}" ${BENCH_TEL_ARGS:-} | tee "$WORK/tel-e2e.out" || die "end-to-end benchmark failed (see $WORK/backend.log)"
   local profile="no JFR recording"
   [ -f "$WORK/telephony.jfr" ] && profile=$(jfr print --events jdk.ExecutionSample --stack-depth 256 "$WORK/telephony.jfr" \
     | awk -f bench/jfr_telephony.awk)

@@ -249,7 +249,7 @@ public class EslDecodeBench {
             };
             default -> throw new IllegalArgumentException(mode);
         };
-        // counting the decoder's output: framing-only mode needs it after the decoder; raw has no decoder
+        // the bridge's channel options; in front of the decoder a counter of the bytes it is given
         Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)

@@ -396,7 +396,7 @@ telephony() {
     echo "## 1. ESL decoding vs raw socket read"
     echo
     echo '```'
-    grep -v '^warm-up' "$WORK/tel-decode.out" | grep -v '^|' | grep -v '^$'
+    grep -v '^warm-up' "$WORK/tel-decode.out" | grep -v '^|' | grep -v '^$' | grep -v ' events and '
     echo '```'
     echo
     grep '^|' "$WORK/tel-decode.out"

@@ -9,7 +9,7 @@
 #                                        backend; prints the results and saves them under bench/results/
 #   scripts/bench.sh telephony           ESL decoding vs raw socket read; calls/s simulator -> bridge -> Redis
 #                                        Streams -> PostgreSQL vs the raw database doing the same writes
-#                                        (database suifang_bench_tel, key prefix suifang_bench_tel; ~7 min)
+#                                        (database suifang_bench_tel, key prefix suifang_bench_tel; ~8.5 min)
 #
 # Environment: BENCH_DURATION (seconds per measured run, 30), BENCH_CLIENTS (8), BENCH_THREADS (2),
 # BENCH_PORT (18080), BENCH_SKIP_BUILD=1 (reuse backend/target/*.jar), BENCH_PATIENTS (1000000),

@@ -7,6 +7,9 @@
 #                                        refuses when data exists; --force drops the schema and starts over
 #   scripts/bench.sh run                 pgbench and wrk against 127.0.0.1 only, bounded, then stops the
 #                                        backend; prints the results and saves them under bench/results/
+#   scripts/bench.sh telephony           ESL decoding vs raw socket read; calls/s simulator -> bridge -> Redis
+#                                        Streams -> PostgreSQL vs the raw database doing the same writes
+#                                        (database suifang_bench_tel, key prefix suifang_bench_tel; ~8.5 min)
 #
 # Environment: BENCH_DURATION (seconds per measured run, 30), BENCH_CLIENTS (8), BENCH_THREADS (2),
 # BENCH_PORT (18080), BENCH_SKIP_BUILD=1 (reuse backend/target/*.jar), BENCH_PATIENTS (1000000),
@@ -15,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DB=suifang_bench
+[ "${1:-}" = telephony ] && DB=suifang_bench_tel
 case "${BENCH_DB:-$DB}" in
   suifang_bench*) DB=${BENCH_DB:-$DB} ;;
   *) echo "[bench] refusing to use database ${BENCH_DB}: only suifang_bench* is a benchmark database" >&2; exit 2 ;;
@@ -33,6 +37,9 @@ mkdir -p "$WORK"
 say() { printf '[bench] %s\n' "$*"; }
 die() { printf '[bench] %s\n' "$*" >&2; exit 1; }
 q() { psql -X -Atq -v ON_ERROR_STOP=1 -c "$1"; }
+
+# services.sh must not inherit the PG* variables above: it administers PostgreSQL as the postgres user
+services() { env -u PGHOST -u PGPORT -u PGUSER -u PGPASSWORD -u PGDATABASE scripts/services.sh "$@"; }
 
 need() {
   for tool in "$@"; do
@@ -64,7 +71,7 @@ generate() {
   local force=0
   [ "${1:-}" = "--force" ] && force=1
   need psql java unzip curl
-  scripts/services.sh "$DB"
+  services "$DB"
   build
   if [ "$force" = 1 ]; then
     # recreate from scratch: drop every table, sequence and function in suifang_bench's public schema, so
@@ -109,6 +116,29 @@ SQL
   sed -n '/^\[gen\] summary/,$p' "$WORK/generate.log"
   say "generation took $((SECONDS - t0)) s (wall clock, including VACUUM ANALYZE)"
 }
+
+# Starts the backend jar against $DB on 127.0.0.1:$PORT the way docs/benchmarks.md describes (demo profile for the
+# demo login and keys, no seeding, no scheduler, no telephony) and waits until it is healthy.
+app_start() {
+  say "starting the backend on 127.0.0.1:$PORT (log: $WORK/backend.log)"
+  env -u PGHOST -u PGPORT -u PGUSER -u PGPASSWORD -u PGDATABASE     SPRING_PROFILES_ACTIVE=demo SUIFANG_DEMO_SEED=false SUIFANG_SCHEDULER_ENABLED=false     SUIFANG_TELEPHONY_EMBEDDED_BRIDGE=false SUIFANG_TELEPHONY_SIMULATOR=false     SPRING_R2DBC_URL="r2dbc:postgresql://127.0.0.1:5432/$DB" SPRING_FLYWAY_URL="jdbc:postgresql://127.0.0.1:5432/$DB"     SERVER_PORT="$PORT" SERVER_ADDRESS=127.0.0.1 SUIFANG_REDIS_KEY_PREFIX="$DB"     java -jar "$JAR" >"$WORK/backend.log" 2>&1 &
+  APP_PID=$!
+  local i
+  for i in $(seq 1 240); do
+    curl -fs "http://127.0.0.1:$PORT/actuator/health" >/dev/null 2>&1 && { say "backend up after ${i} s"; return 0; }
+    kill -0 "$APP_PID" 2>/dev/null || die "the backend exited during start-up, see $WORK/backend.log"
+    sleep 1
+  done
+  die "the backend was not healthy after 240 s, see $WORK/backend.log"
+}
+
+app_stop() {
+  if [ -n "${APP_PID:-}" ] && kill -0 "$APP_PID" 2>/dev/null; then
+    kill "$APP_PID" && wait "$APP_PID" 2>/dev/null || true
+  fi
+  APP_PID=
+}
+trap app_stop EXIT
 
 # ------------------------------------------------------------------ measurement helpers
 HZ=$(getconf CLK_TCK)
@@ -201,7 +231,7 @@ pgb() {  # pgb NAME SCRIPT [extra pgbench args]: one measured pgbench run
 # ------------------------------------------------------------------ run
 run() {
   need psql pgbench wrk curl java jcmd jfr unzip
-  scripts/services.sh "$DB"
+  services "$DB"
   [ -n "$(q "SELECT to_regclass('bench_meta')")" ] || die "no benchmark data in $DB: run scripts/bench.sh generate first"
   build
 
@@ -341,8 +371,86 @@ run() {
   say "saved $res (raw outputs in $WORK)"
 }
 
+
+# ------------------------------------------------------------------ telephony (issue 3)
+# Two measurements, each against its raw baseline in the same run:
+#  1. bench/EslDecodeBench.java: real FreeSWITCH frames over loopback TCP, raw read vs EslFrameDecoder + EslEvent.parse
+#  2. bench/TelephonyLoad.java: it plays FreeSWITCH (EslSimulator) and starts the backend jar with the embedded bridge;
+#     offers calls at fixed rates, interleaved with the raw database applying the same events at the same rates
+# Environment: BENCH_TEL_RATES (50,100,200,400), BENCH_TEL_SECONDS (20 per run), BENCH_TEL_DRAIN (15),
+# BENCH_DECODE_MB (64), BENCH_ESL_FIXTURES (../shared/fixtures/esl), BENCH_SKIP_BUILD=1, BENCH_TEL_ARGS (more key=value
+# arguments for TelephonyLoad, e.g. "consume=false dbRuns=false": the bridge alone, events left on the stream).
+telephony() {
+  need psql java jcmd jfr unzip
+  services "$DB"
+  # what is built is what is measured: note the source state before building
+  local source
+  source="git $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- backend telephony-bridge 2>/dev/null || echo ' + uncommitted changes')"
+  [ "${BENCH_SKIP_BUILD:-0}" = "1" ] && source="$source (BENCH_SKIP_BUILD: jar built earlier)"
+  build
+  local fixtures=${BENCH_ESL_FIXTURES:-../shared/fixtures/esl}
+  [ -f "$fixtures/channel-create-outbound-bleg.txt" ] || die "ESL fixtures not found in $fixtures (set BENCH_ESL_FIXTURES)"
+  local cp="$WORK/jar/BOOT-INF/lib/*" started
+  started=$(date -u '+%Y-%m-%d %H:%M UTC')
+
+  say "1/2 ESL decoding vs raw socket read (${BENCH_DECODE_MB:-64} MB per transfer, 3 warm-up and 5 measured rounds)"
+  timeout 300 java -cp "$cp" bench/EslDecodeBench.java "$fixtures" "${BENCH_DECODE_MB:-64}" 5 3 | tee "$WORK/tel-decode.out" \
+    || die "decoding benchmark failed"
+
+  say "2/2 end-to-end calls/s vs the raw database (log: $WORK/backend.log)"
+  rm -f "$WORK/telephony.jfr"
+  timeout 900 java -cp "$cp" bench/TelephonyLoad.java jar="$JAR" db="$DB" user="$PGUSER" password="$PGPASSWORD" \
+    prefix="$DB" work="$WORK" hz="$HZ" rates="${BENCH_TEL_RATES:-50,100,200,400}" seconds="${BENCH_TEL_SECONDS:-20}" \
+    drain="${BENCH_TEL_DRAIN:-15}" ${BENCH_TEL_ARGS:-} | tee "$WORK/tel-e2e.out" || die "end-to-end benchmark failed (see $WORK/backend.log)"
+  local profile="no JFR recording"
+  [ -f "$WORK/telephony.jfr" ] && profile=$(jfr print --events jdk.ExecutionSample --stack-depth 256 "$WORK/telephony.jfr" \
+    | awk -f bench/jfr_telephony.awk)
+
+  local res="bench/results/$(date -u '+%Y-%m-%d_%H%M')_telephony.md"
+  mkdir -p bench/results
+  {
+    echo "# Suifang telephony benchmark run, $started"
+    echo
+    echo "- machine: $(nproc) CPUs, $(free -g | awk '/^Mem:/{ print $2 }') GiB RAM, $(uname -r); $(psql -X -Atc 'SELECT version()' | cut -d, -f1); $(redis-server --version 2>/dev/null | awk '{ print "Redis", $3 }')"
+    echo "- PostgreSQL: shared_buffers=$(q 'SHOW shared_buffers'), synchronous_commit=$(q 'SHOW synchronous_commit'); database $DB, Redis key prefix $DB"
+    echo "- backend: $source; $(java -version 2>&1 | head -1)"
+    echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+    echo "## 1. ESL decoding vs raw socket read"
+    echo
+    echo '```'
+    grep -v '^warm-up' "$WORK/tel-decode.out" | grep -v '^|' | grep -v '^$' | grep -v ' events and '
+    echo '```'
+    echo
+    grep '^|' "$WORK/tel-decode.out"
+    echo
+    grep -A3 '^| \*\*decoded' "$WORK/tel-decode.out" | tail -n +3 | grep -v '^$' || true
+    echo
+    echo "## 2. End-to-end calls/s vs the raw database"
+    echo
+    sed -n '/^| run /,$p' "$WORK/tel-e2e.out" | grep -v '^- JFR'
+    echo
+    echo "Order of the runs: warm-up, then per rate E2E-<rate> followed by DB1-<rate>; last the raw database on more connections."
+    echo "E2E = XADD of the originate command (as CallService) -> embedded bridge -> simulator -> events stream -> CallEventConsumer -> PostgreSQL."
+    echo "DB1 = CallEventApplier's statements for the same 10 events per call, one JDBC connection (the consumer applies one event at a time)."
+    echo "Latency from the command's XADD (E2E) or offer time (DB) to the bridge's CALL_ENDED entry / to the commit that made the record ENDED."
+    echo "'ended/s' counts completions inside the offering window; backlog = calls offered but not ended by the bridge / ended by the bridge but not in the database (sampled 4/s)."
+    echo "CPU ms per completed call from /proc over offering + drain (PostgreSQL = all databases; other = rest of the machine, i.e. other users)."
+    echo
+    echo "Backend JVM CPU samples during one more end-to-end run (15 s) under Java Flight Recorder (not in the table):"
+    echo
+    echo '```'
+    echo "$profile"
+    echo '```'
+  } >"$res"
+  echo
+  cat "$res"
+  say "saved $res (raw outputs in $WORK)"
+}
+
 case "${1:-}" in
+  telephony) telephony ;;
   generate) shift; generate "$@" ;;
   run) run ;;
-  *) echo "usage: scripts/bench.sh generate [--force] | run" >&2; exit 2 ;;
+  *) echo "usage: scripts/bench.sh generate [--force] | run | telephony" >&2; exit 2 ;;
 esac

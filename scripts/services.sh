@@ -80,6 +80,14 @@ for db in "${DATABASES[@]}"; do
   fi
 done
 
+# ---------- fonts for the printed health report ----------
+# A TrueType CJK font to embed in the PDF (PDFBox cannot embed CFF fonts such as Noto CJK) and fontconfig, which the
+# JVM needs to measure the chart labels.
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || ! command -v fc-list >/dev/null 2>&1; then
+  apt_install fonts-wqy-zenhei fontconfig
+  say "report fonts installed"
+fi
+
 # ---------- Redis ----------
 if ! command -v redis-server >/dev/null 2>&1; then
   apt_install redis-server

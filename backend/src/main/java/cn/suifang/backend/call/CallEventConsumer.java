@@ -4,10 +4,12 @@ import cn.suifang.backend.common.LogSafe;
 import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.telephony.api.CallEvent;
 import cn.suifang.telephony.api.TelephonyStreams;
-import java.time.Duration;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +31,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Reads the bridge's call events from {@link TelephonyStreams#events} in the consumer group
- * {@link TelephonyStreams#BACKEND_GROUP} and applies them one by one, acknowledging each only after its
- * transaction committed. An entry whose transaction failed stays pending and is reclaimed (XAUTOCLAIM) by
- * whichever instance runs the next reclaim after {@link TelephonyStreams#RECLAIM_IDLE_MILLIS}; that also
- * picks up what a crashed instance had read but not applied. A malformed entry is copied to the dead-letter
+ * {@link TelephonyStreams#BACKEND_GROUP} and applies them, each call's in stream order and several calls at a
+ * time, acknowledging each entry only after its transaction committed. An entry whose transaction failed stays
+ * pending and is reclaimed (XAUTOCLAIM) by whichever instance runs the next reclaim after
+ * {@link TelephonyStreams#RECLAIM_IDLE_MILLIS}; that also picks up what a crashed instance had read but not applied. A malformed entry is copied to the dead-letter
  * stream and acknowledged, so it never blocks the stream. So is a well-formed entry that could not be applied
  * on {@code suifang.telephony.max-event-deliveries} deliveries (Redis counts them: XREADGROUP is the first,
  * each XAUTOCLAIM one more), e.g. one that breaks a database constraint on every try; the dead-letter copy
@@ -46,6 +48,8 @@ public class CallEventConsumer implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(CallEventConsumer.class);
     private static final int BATCH = 100;
+    /** Calls applied at the same time; each holds one pooled connection (pool max-size 20) while it commits. */
+    static final int CALLS_IN_PARALLEL = 4;
     private static final Duration BLOCK = Duration.ofSeconds(2);
     private static final Duration BACKOFF = Duration.ofSeconds(1);
     private static final Duration RECLAIM_PERIOD = Duration.ofMillis(TelephonyStreams.RECLAIM_IDLE_MILLIS / 2);
@@ -181,15 +185,26 @@ public class CallEventConsumer implements SmartLifecycle {
     }
 
     /**
+     * Applies a batch: each call's entries one after another in stream order, different calls concurrently (up to
+     * {@link #CALLS_IN_PARALLEL}); the next batch is read only after this one is done. Calls are independent (an
+     * event locks only its own call record), and applying everything one at a time made every event wait for the
+     * previous one's commit, about ten commits per call in a row (docs/benchmarks.md, telephony).
+     *
      * @param deliveries how often each entry has been delivered; an entry not in it (a first read) counts once
      */
     private Mono<Integer> handle(Map<StreamMessageId, Map<String, String>> entries, Map<StreamMessageId, Long> deliveries) {
         if (entries == null || entries.isEmpty()) {
             return Mono.just(0);
         }
-        return Flux.fromIterable(entries.entrySet())
-                .concatMap(entry -> handleEntry(entry.getKey(), entry.getValue(), deliveries.getOrDefault(entry.getKey(), 1L))
-                        .thenReturn(1))
+        Map<String, List<Map.Entry<StreamMessageId, Map<String, String>>>> byCall = new LinkedHashMap<>();
+        for (Map.Entry<StreamMessageId, Map<String, String>> entry : entries.entrySet()) {
+            String callId = entry.getValue() == null ? null : entry.getValue().get("callId");
+            byCall.computeIfAbsent(callId != null ? callId : "entry:" + entry.getKey(), k -> new ArrayList<>()).add(entry);
+        }
+        return Flux.fromIterable(byCall.values())
+                .flatMap(call -> Flux.fromIterable(call)
+                        .concatMap(entry -> handleEntry(entry.getKey(), entry.getValue(),
+                                deliveries.getOrDefault(entry.getKey(), 1L)).thenReturn(1)), CALLS_IN_PARALLEL)
                 .reduce(0, Integer::sum);
     }
 

@@ -26,6 +26,7 @@ public record SuifangProperties(
         @Valid @NotNull Telephony telephony,
         @Valid @NotNull Wecom wecom,
         @Valid @NotNull Miniapp miniapp,
+        @Valid @NotNull @DefaultValue Report report,
         @DefaultValue("Asia/Shanghai") ZoneId zone) {
 
     /**
@@ -133,5 +134,12 @@ public record SuifangProperties(
     public record Miniapp(@DefaultValue("https://api.weixin.qq.com") String baseUrl,
                           @DefaultValue("") String appId,
                           @DefaultValue("") String secret) {
+    }
+
+    /**
+     * @param fontPath TrueType font file or collection (.ttf/.ttc) with Chinese glyphs, embedded (subset) in the
+     *                 printed health report; the first font of a collection is used
+     */
+    public record Report(@DefaultValue("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc") String fontPath) {
     }
 }

@@ -51,8 +51,8 @@ class WorkbenchController {
     }
 
     @GetMapping("/workbench/tasks")
-    @Operation(summary = "我的随访任务", description = "view=TODAY（今日到期且在时间窗内）| OVERDUE（已超期）| UPCOMING（未到期）；"
-            + "按到期日排序，游标分页（nextCursor）")
+    @Operation(summary = "我的随访任务", description = "view=TODAY（今日到期且在时间窗内）| OVERDUE（已超期）| UPCOMING（未到期）"
+            + "| UNREACHABLE（近 90 天多次未联系上而关闭的任务，可重新打开再试或转交）；按到期日排序，游标分页（nextCursor）")
     Mono<WorkbenchService.Page<WorkbenchService.TaskCard>> myTasks(
             @AuthenticationPrincipal Principal principal,
             @RequestParam(defaultValue = "TODAY") WorkbenchService.View view,

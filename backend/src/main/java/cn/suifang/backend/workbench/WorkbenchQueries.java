@@ -34,4 +34,33 @@ public final class WorkbenchQueries {
               AND (t.due_date, t.id) > (CAST(:afterDue AS DATE), CAST(:afterId AS BIGINT))
             ORDER BY t.due_date, t.id
             LIMIT :limit""";
+
+    private static final String OPEN_STATUS = "t.status IN ('PENDING', 'IN_PROGRESS')";
+    private static final String VIEW_PREDICATE = between(MY_TASKS, "AND CASE CAST(:view AS VARCHAR)", "END\n");
+
+    /**
+     * The unreachable worklist: {@link #MY_TASKS} for tasks of {@code :me} closed as unreachable since
+     * {@code :since}, still of patients the caller may see (after closing, the task alone no longer grants it), same
+     * columns and paging. Derived from MY_TASKS so both lists show the same card; the replacements are checked.
+     */
+    public static final String UNREACHABLE_TASKS = replaceOnce(replaceOnce(MY_TASKS, OPEN_STATUS,
+            "t.status = 'UNREACHABLE' AND t.completed_at >= CAST(:since AS TIMESTAMPTZ) AND "
+                    + cn.suifang.backend.patient.PatientAccess.VISIBLE.strip()), VIEW_PREDICATE, "");
+
+    private static String between(String text, String from, String to) {
+        int start = text.indexOf(from);
+        int end = text.indexOf(to, start);
+        if (start < 0 || end < 0) {
+            throw new IllegalStateException("MY_TASKS changed: '" + from + "' … '" + to.strip() + "' not found");
+        }
+        return text.substring(start, end + to.length());
+    }
+
+    private static String replaceOnce(String text, String target, String replacement) {
+        int at = text.indexOf(target);
+        if (at < 0 || text.indexOf(target, at + 1) >= 0) {
+            throw new IllegalStateException("MY_TASKS changed: '" + target + "' not found exactly once");
+        }
+        return text.substring(0, at) + replacement + text.substring(at + target.length());
+    }
 }

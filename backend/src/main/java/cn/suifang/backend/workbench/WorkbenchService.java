@@ -33,7 +33,10 @@ import reactor.core.publisher.Mono;
 @Service
 public class WorkbenchService {
 
-    public enum View { TODAY, OVERDUE, UPCOMING }
+    /** The lists of "my tasks"; UNREACHABLE is the worklist of tasks closed as unreachable in the last 90 days. */
+    public enum View { TODAY, OVERDUE, UPCOMING, UNREACHABLE }
+
+    static final int UNREACHABLE_DAYS = 90;
 
     private final DatabaseClient db;
     private final PiiCipher cipher;
@@ -72,8 +75,11 @@ public class WorkbenchService {
         principal.requireStaff();
         LocalDate today = LocalDate.now(clock);
         Cursor after = Cursor.decode(cursor);
-        return db.sql(WorkbenchQueries.MY_TASKS)
-                .bind("me", principal.id()).bind("view", view.name()).bind("today", today)
+        DatabaseClient.GenericExecuteSpec spec = view == View.UNREACHABLE
+                ? PatientAccess.bindViewer(db.sql(WorkbenchQueries.UNREACHABLE_TASKS), principal)
+                        .bind("since", OffsetDateTime.now(clock).minusDays(UNREACHABLE_DAYS))
+                : db.sql(WorkbenchQueries.MY_TASKS).bind("view", view.name()).bind("today", today);
+        return spec.bind("me", principal.id())
                 .bind("afterDue", after.due()).bind("afterId", after.id()).bind("limit", limit + 1)
                 .map(r -> card(r, today))
                 .all()
@@ -171,7 +177,8 @@ public class WorkbenchService {
                 0, null, null, null, List.of(), List.of(), List.of());
     }
 
-    private Mono<EncounterSummary> encounter(long encounterId) {
+    /** An encounter with its diagnosis and procedure names (caller has checked access). */
+    public Mono<EncounterSummary> encounter(long encounterId) {
         return db.sql("""
                         SELECT e.*, d.name AS department_name, s.name AS attending_name,
                           (SELECT array_agg(COALESCE(i.name, '') ORDER BY x.n) FROM unnest(e.diagnoses) WITH ORDINALITY AS x(c, n)

@@ -68,6 +68,37 @@ class CallEventsTest extends CallTestSupport {
     }
 
     @Test
+    void eventsOfSeveralCallsInOneBatch_areAppliedInStreamOrderPerCall() {
+        // Setup: three calls whose events lie interleaved on the stream, as a bridge driving them together writes them
+        List<UUID> calls = List.of(call, callFor("cardDoc", dischargeAndTask("P002")),
+                callFor("cardDoc", dischargeAndTask("P003")));
+        List<List<CallEvent>> perCall = calls.stream().map(c -> List.of(event(c, ORIGINATE_ACCEPTED),
+                event(c, DOCTOR_RINGING), event(c, DOCTOR_ANSWERED), event(c, PATIENT_RINGING), event(c, PATIENT_ANSWERED),
+                event(c, BRIDGED), event(c, HANGUP), ended(c, CallOutcome.CONNECTED, "NORMAL_CLEARING", 60))).toList();
+        List<CallEvent> interleaved = new ArrayList<>();
+        for (int i = 0; i < perCall.get(0).size(); i++) {
+            for (List<CallEvent> events : perCall) {
+                interleaved.add(events.get(i));
+            }
+        }
+        emit(interleaved.toArray(CallEvent[]::new));
+
+        // Act: one batch
+        assertThat(poll()).isEqualTo(24);
+
+        // Verify: every call ended, and its events were stored in the order the bridge sent them
+        for (int k = 0; k < calls.size(); k++) {
+            UUID c = calls.get(k);
+            assertThat(callRow(c)).containsEntry("status", "ENDED").containsEntry("outcome", "CONNECTED")
+                    .containsEntry("billsec", 60).containsEntry("last_event_rank", 9);
+            List<Long> stored = db.sql("SELECT sequence FROM call_event WHERE call_id = :id ORDER BY id").bind("id", c)
+                    .map(r -> r.get(0, Long.class)).all().collectList().block();
+            assertThat(stored).containsExactlyElementsOf(perCall.get(k).stream().map(CallEvent::sequence).toList());
+        }
+        assertThat(pending()).isZero();
+    }
+
+    @Test
     void liveState_followsTheCallAsItProgresses() {
         emit(event(call, ORIGINATE_ACCEPTED), event(call, DOCTOR_RINGING));
         poll();

@@ -40,7 +40,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * Who may call what. Every endpoint under /api is one row of {@link #ENDPOINTS} with its access rule;
  * the matrix runs each row for every fixture caller, and every protected row without valid credentials.
  * Adding an endpoint means adding a row. The one exception is FreeSWITCH's CDR endpoint, which takes HTTP Basic
- * machine credentials instead of a staff token; CallCdrTest covers who may post to it.
+ * machine credentials instead of a staff token; CallCdrTest covers who may post to it. Reassigning and reopening a
+ * task also depend on who the task's assignee is; TaskActionsTest covers them.
  * <p>
  * Fixture: patient A — a PCI discharge in cardiology (CARD), attending and responsible cardDoc, in the
  * cardiology care team (which the NUTR dietitian sits in), with open nurse and dietitian tasks;
@@ -167,11 +168,14 @@ class PermissionMatrixTest extends IntegrationTest {
             get("/api/me", Access.AUTHENTICATED),
             // workbench
             get("/api/workbench/tasks", Access.STAFF),
+            get("/api/workbench/tasks?view=UNREACHABLE", Access.STAFF),
+            get("/api/workbench/colleagues", Access.STAFF),
             read("/api/tasks/{taskA}", Access.SEES_PATIENT_A, TASK_NOT_FOUND),
             read("/api/tasks/{taskB}", Access.SEES_PATIENT_B, TASK_NOT_FOUND),
             read("/api/patients/{patientA}", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             read("/api/patients/{patientB}", Access.SEES_PATIENT_B, PATIENT_NOT_FOUND),
             read("/api/patients/{patientA}/timeline", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            read("/api/patients/{patientA}/health-report", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             new Endpoint(HttpMethod.POST, "/api/tasks/{taskA}/notes", Access.SEES_PATIENT_A, 201, NOTE_TASK_NOT_FOUND,
                     MediaType.APPLICATION_JSON, f -> TestPayloads.note("perm-note-1")),
             // calls
@@ -448,6 +452,7 @@ class PermissionMatrixTest extends IntegrationTest {
                 Arguments.of("/api/patients/{patientA}", "PATIENT_READ"),
                 Arguments.of("/api/patients/{patientA}/timeline", "TIMELINE_READ"),
                 Arguments.of("/api/tasks/{taskA}", "TASK_READ"),
+                Arguments.of("/api/patients/{patientA}/health-report", "REPORT_PRINT"),
                 Arguments.of("/api/tasks/{taskA}/calls", "CALL_LIST"),
                 Arguments.of("/api/calls/{endedCallA}", "CALL_READ"),
                 Arguments.of("/api/calls/{endedCallA}/recording", "RECORDING_PLAY"));

@@ -35,7 +35,8 @@ export class ApiError extends Error {
 }
 
 export async function request(method, path, body, { raw = false, timeoutMs = 15000 } = {}) {
-  const headers = { Accept: 'application/json, application/problem+json' }
+  // files (a recording, the PDF report) are asked for as anything; their problems still come as problem+json
+  const headers = { Accept: raw ? '*/*' : 'application/json, application/problem+json' }
   const token = session.token()
   if (token) headers.Authorization = `Bearer ${token}`
   if (body !== undefined) headers['Content-Type'] = 'application/json'
@@ -86,5 +87,13 @@ export const api = {
     const response = await request('GET', `/api/calls/${callId}/recording`, undefined, { raw: true, timeoutMs: 60000 })
     return response.blob()
   },
-  submitNote: (taskId, note) => request('POST', `/api/tasks/${taskId}/notes`, note)
+  submitNote: (taskId, note) => request('POST', `/api/tasks/${taskId}/notes`, note),
+  reopen: (taskId) => request('POST', `/api/tasks/${taskId}/reopen`, {}),
+  colleagues: () => request('GET', '/api/workbench/colleagues'),
+  reassign: (taskId, assigneeId, reason) => request('POST', `/api/tasks/${taskId}/reassign`, { assigneeId, reason }),
+  async healthReport(patientId) {
+    const response = await request('GET', `/api/patients/${patientId}/health-report`, undefined,
+      { raw: true, timeoutMs: 60000 })
+    return response.blob()
+  }
 }

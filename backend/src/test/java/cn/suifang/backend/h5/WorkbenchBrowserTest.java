@@ -82,6 +82,8 @@ class WorkbenchBrowserTest extends IntegrationTest {
             .build();
     private static final EslSimulator SIMULATOR = EslSimulator.builder()
             .scriptResolver(originate -> originate != null && originate.contains(BUSY_NUMBER) ? BUSY : CONNECTED)
+            .onRecordingStopped((path, length) -> reactor.core.scheduler.Schedulers.boundedElastic()
+                    .schedule(() -> writeSilence(Path.of(path))))
             .build()
             .start();
 
@@ -96,6 +98,22 @@ class WorkbenchBrowserTest extends IntegrationTest {
     private Path profile;
     private WebDriverWait waitFor;
     private int taps;
+
+    /** What the switch would leave behind: a short, valid WAV file (8 kHz, 16-bit, mono, silent). */
+    private static void writeSilence(Path file) {
+        int dataBytes = 1600;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(44 + dataBytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + dataBytes).put("WAVE".getBytes(StandardCharsets.US_ASCII))
+                .put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
+                .putInt(8000).putInt(16000).putShort((short) 2).putShort((short) 16)
+                .put("data".getBytes(StandardCharsets.US_ASCII)).putInt(dataBytes);
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.write(file, b.array());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     @DynamicPropertySource
     static void esl(DynamicPropertyRegistry registry) {
@@ -233,6 +251,18 @@ class WorkbenchBrowserTest extends IntegrationTest {
         assertThat(count("SELECT count(*) FROM observation o JOIN follow_up_note n ON n.id = o.note_id"
                 + " WHERE n.task_id = " + first + " AND o.code IN ('SBP', 'DBP')")).isEqualTo(2);
 
+        // the call's recording plays from the finished task's brief (a deep link)
+        browser.get(url("/app/#/task/" + first));
+        waitText(By.cssSelector(".brief"), "本任务的通话");
+        tap(By.xpath("//button[.//span[text()='录音']]"), "play recording");
+        var page = (org.openqa.selenium.JavascriptExecutor) browser;
+        waitFor.until(d -> String.valueOf(page.executeScript("return document.querySelector('audio')?.src || ''")).startsWith("blob:"));
+        assertThat(page.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + " fetch(document.querySelector('audio').src).then(r => r.blob()).then(b => done(b.type))"))
+                .asString().startsWith("audio/");
+        browser.get(url("/app/#/tasks"));
+        visible(By.cssSelector("[data-testid=task-" + second + "]"));
+
         // the pre-call brief and the timeline with trends for the next patient
         tap(By.cssSelector("[data-testid=task-" + second + "] .diagnosis"), "open brief");
         waitText(By.cssSelector(".brief"), "本次需询问");
@@ -325,6 +355,64 @@ class WorkbenchBrowserTest extends IntegrationTest {
     }
 
     @Test
+    void unreachableTaskIsReopened_anotherIsHandedToAColleague_andTheHealthReportOpens() throws Exception {
+        long unreachable = dischargeAndTask("H5401", "13812345678");
+        long handOver = dischargeAndTask("H5402", "13912340006");
+        long nurse = count("SELECT assignee_id FROM follow_up_task WHERE id = " + unreachable);
+        long colleague = hospital.staff(hospital.staff("cardNurse1") == nurse ? "cardNurse2" : "cardNurse1");
+        db.sql("UPDATE follow_up_task SET assignee_id = :n WHERE id = :t").bind("n", nurse).bind("t", handOver).then().block();
+        db.sql("UPDATE follow_up_task SET status = 'UNREACHABLE', attempts = 3, outcome = 'UNREACHABLE', completed_at = :at"
+                        + " WHERE id = :t")
+                .bind("at", OffsetDateTime.now(clock)).bind("t", unreachable).then().block();
+        browser.get(url("/app/"));
+        tap(By.cssSelector("[data-testid=account-" + nurse + "]"), "sign-in");
+        visible(By.cssSelector("[data-testid=task-" + handOver + "]"));
+        assertThat(browser.findElements(By.cssSelector("[data-testid=task-" + unreachable + "]"))).isEmpty();
+
+        // the unreachable worklist: one more try puts the task back on today's list
+        tap(By.xpath("//div[@role='tab'][.//span[text()='未联系上']]"), "unreachable tab");
+        visible(By.cssSelector("[data-testid=reopen-" + unreachable + "]"));
+        screenshot("13-unreachable-worklist");
+        tap(By.cssSelector("[data-testid=reopen-" + unreachable + "]"), "reopen");
+        waitFor.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[data-testid=task-" + unreachable + "]")));
+        tap(By.xpath("//div[@role='tab'][.//span[text()='今日']]"), "today tab");
+        visible(By.cssSelector("[data-testid=task-" + unreachable + "]"));
+        assertThat(db.sql("SELECT status FROM follow_up_task WHERE id = :t").bind("t", unreachable)
+                .map(r -> r.get(0, String.class)).one().block()).isEqualTo("PENDING");
+
+        // hand a task to a colleague from its brief: it leaves my list and is theirs
+        tap(By.cssSelector("[data-testid=task-" + handOver + "] .diagnosis"), "open brief");
+        tap(By.cssSelector("[data-testid=reassign]"), "reassign");
+        String colleagueName = db.sql("SELECT name FROM staff WHERE id = :s").bind("s", colleague)
+                .map(r -> r.get(0, String.class)).one().block();
+        tap(By.xpath("//button[contains(@class,'van-action-sheet__item')][.//span[text()='" + colleagueName + "']]"),
+                "pick colleague");
+        waitText(By.cssSelector(".van-dialog"), colleagueName);
+        confirmDialog();
+        waitFor.until(ExpectedConditions.urlContains("/tasks"));
+        visible(By.cssSelector("[data-testid=task-" + unreachable + "]"));
+        assertThat(browser.findElements(By.cssSelector("[data-testid=task-" + handOver + "]"))).isEmpty();
+        assertThat(count("SELECT assignee_id FROM follow_up_task WHERE id = " + handOver)).isEqualTo(colleague);
+
+        // the printable health report opens as a PDF from the patient's timeline
+        tap(By.cssSelector("[data-testid=task-" + unreachable + "] .diagnosis"), "open brief");
+        tap(By.xpath("//span[text()='时间线']"), "timeline");
+        // headless chromium keeps popups out of reach: stand in for window.open and read what the page puts in it
+        var js = (org.openqa.selenium.JavascriptExecutor) browser;
+        js.executeScript("window.__opened = []; window.open = () => ({ location: { set href(u) { window.__opened.push(u) } },"
+                + " close() {} })");
+        tap(By.cssSelector("[data-testid=health-report]"), "health report");
+        waitFor.withMessage(() -> "the report opens in a second window; requests: " + js.executeScript(
+                        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/')).slice(-4)"
+                        + ".join(' ') + ' | toast: ' + (document.querySelector('.van-toast')?.innerText || '-') + ' | ' + location.href"))
+                .until(d -> ((Number) js.executeScript("return window.__opened.length")).intValue() == 1);
+        assertThat((String) js.executeScript("return window.__opened[0]")).startsWith("blob:");
+        assertThat(js.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + " fetch(window.__opened[0]).then(r => r.blob()).then(b => done(b.type + ' ' + b.size))"))
+                .asString().startsWith("application/pdf");
+    }
+
+    @Test
     void expiredSession_sendsTheDoctorBackToSignIn() throws Exception {
         long task = dischargeAndTask("H5101", "13812345678");
         long nurse = count("SELECT assignee_id FROM follow_up_task WHERE id = " + task);
@@ -409,10 +497,16 @@ class WorkbenchBrowserTest extends IntegrationTest {
 
     /** A tap the doctor makes; counted. */
     private void tap(By by, String what) {
+        // a toast sits on top of the page for a moment; the doctor reads it, then taps
+        waitFor.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector(".van-toast")));
         WebElement element = waitFor.until(ExpectedConditions.elementToBeClickable(by));
         // as a thumb would: scroll it clear of the fixed action bar first (scrolling is not a tap)
         ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
                 "arguments[0].scrollIntoView({block: 'center'})", element);
+        // and not while a sheet or dialog is still sliding in (finite transitions only: the ringing pulse loops)
+        waitFor.until(d -> (Boolean) ((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+                "return document.getAnimations().every(a => a.playState !== 'running'"
+                        + " || a.effect.getTiming().iterations === Infinity)"));
         element.click();
         taps++;
     }

@@ -45,6 +45,7 @@ cat <<INFO
 
   随访 Suifang is running (demo mode)
   ------------------------------------------------------------
+  医生手机工作台:  http://127.0.0.1:$PORT/app/   (手机或浏览器手机模式打开，选择演示账号登录)
   API:            http://127.0.0.1:$PORT/api
   OpenAPI:        http://127.0.0.1:$PORT/v3/api-docs
   Swagger UI:     http://127.0.0.1:$PORT/swagger-ui.html

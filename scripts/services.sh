@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Make sure PostgreSQL and Redis are installed, running and configured for Suifang.
+# Make sure PostgreSQL and Redis are installed, running and configured for Suifang, and that Node.js
+# (which builds the H5 workbench) is there; with SUIFANG_BROWSER=1 (scripts/test.sh) also Debian's
+# chromium, chromium-driver and CJK fonts for the browser tests.
 # Idempotent: on a machine where everything is already up it only checks and returns.
 # Usage: scripts/services.sh [database-name ...]   (default: suifang suifang_test)
 set -euo pipefail
@@ -104,5 +106,27 @@ else
     sleep 0.2
   done
   redis-cli -p "$REDIS_PORT" ping | grep -q PONG || { say "Redis did not start; see $REDIS_DIR/redis.log"; exit 1; }
+fi
+# ---------- Node.js (builds the H5 workbench; Debian 12's own 18.x is enough: Vite 6) ----------
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm
+  say "Node.js $(node --version) installed"
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 18 ]; then
+  say "需要 Node.js 18 或更高版本（当前 $(node --version)）：请升级 nodejs (need Node >= 18 to build the H5 workbench)"
+  exit 1
+fi
+
+# ---------- browser tests: Debian's chromium + chromedriver, fonts so Chinese renders ----------
+if [ "${SUIFANG_BROWSER:-0}" = "1" ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+  if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}"
+    say "installed ${missing[*]}"
+  fi
 fi
 say "ready: postgresql://$DB_USER@127.0.0.1:$DB_PORT/{${DATABASES[*]}}  redis://127.0.0.1:$REDIS_PORT"

@@ -1,0 +1,99 @@
+// The public API only, with the bearer token kept in sessionStorage (gone when WeCom closes the page).
+const TOKEN_KEY = 'suifang.token'
+const ME_KEY = 'suifang.me'
+
+let unauthorizedHandler = () => {}
+
+export const session = {
+  token: () => sessionStorage.getItem(TOKEN_KEY),
+  me: () => JSON.parse(sessionStorage.getItem(ME_KEY) || 'null'),
+  save(token, me) {
+    sessionStorage.setItem(TOKEN_KEY, token)
+    sessionStorage.setItem(ME_KEY, JSON.stringify(me))
+  },
+  clear() {
+    sessionStorage.removeItem(TOKEN_KEY)
+    sessionStorage.removeItem(ME_KEY)
+  }
+}
+
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler
+}
+
+/** An RFC 7807 problem (or a network failure, status 0) with text a doctor can read. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || '请求失败')
+    this.status = status
+    this.title = problem?.title || (status === 0 ? '网络异常' : '请求失败')
+    this.detail = problem?.detail || (status === 0 ? '网络连接不稳定，请稍后重试' : '请稍后重试')
+    this.code = problem?.code
+    this.errors = problem?.errors || []
+    this.retryAfter = null
+  }
+}
+
+export async function request(method, path, body, { raw = false, timeoutMs = 15000 } = {}) {
+  // files (a recording, the PDF report) are asked for as anything; their problems still come as problem+json
+  const headers = { Accept: raw ? '*/*' : 'application/json, application/problem+json' }
+  const token = session.token()
+  if (token) headers.Authorization = `Bearer ${token}`
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  // a request that hangs (a phone between cells, a stalled proxy) ends as a network error the page can retry
+  const abort = new AbortController()
+  const timer = setTimeout(() => abort.abort(), timeoutMs)
+  let response
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: abort.signal })
+  } catch (e) {
+    throw new ApiError(0, null)
+  } finally {
+    clearTimeout(timer)
+  }
+  if (response.status === 401 && !path.startsWith('/api/auth/')) {
+    session.clear()
+    unauthorizedHandler()
+    throw new ApiError(401, { title: '未登录或登录已过期', detail: '请重新登录后再试' })
+  }
+  if (!response.ok) {
+    let problem = null
+    try { problem = await response.json() } catch (e) { /* not a problem document */ }
+    const error = new ApiError(response.status, problem)
+    error.retryAfter = response.headers.get('Retry-After')
+    throw error
+  }
+  if (raw) return response
+  if (response.status === 204) return null
+  const text = await response.text()
+  return text ? JSON.parse(text) : null
+}
+
+export const api = {
+  demoAccounts: () => request('GET', '/api/auth/demo-accounts'),
+  demoLogin: (staffId) => request('POST', '/api/auth/demo-login', { staffId }),
+  logout: () => request('POST', '/api/auth/logout'),
+  me: () => request('GET', '/api/me'),
+  tasks: (view, cursor, limit = 20) =>
+    request('GET', `/api/workbench/tasks?view=${view}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+  task: (taskId) => request('GET', `/api/tasks/${taskId}`),
+  timeline: (patientId) => request('GET', `/api/patients/${patientId}/timeline`),
+  startCall: (taskId) => request('POST', `/api/tasks/${taskId}/calls`),
+  call: (callId) => request('GET', `/api/calls/${callId}`, undefined, { timeoutMs: 5000 }),
+  cancelCall: (callId) => request('POST', `/api/calls/${callId}/cancel`),
+  callsOfTask: (taskId) => request('GET', `/api/tasks/${taskId}/calls`),
+  async recording(callId) {
+    const response = await request('GET', `/api/calls/${callId}/recording`, undefined, { raw: true, timeoutMs: 60000 })
+    return response.blob()
+  },
+  submitNote: (taskId, note) => request('POST', `/api/tasks/${taskId}/notes`, note),
+  reopen: (taskId) => request('POST', `/api/tasks/${taskId}/reopen`, {}),
+  colleagues: () => request('GET', '/api/workbench/colleagues'),
+  reassign: (taskId, assigneeId, reason) => request('POST', `/api/tasks/${taskId}/reassign`, { assigneeId, reason }),
+  async healthReport(patientId) {
+    const response = await request('GET', `/api/patients/${patientId}/health-report`, undefined,
+      { raw: true, timeoutMs: 60000 })
+    return response.blob()
+  }
+}

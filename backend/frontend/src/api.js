@@ -86,5 +86,20 @@ export const api = {
     const response = await request('GET', `/api/calls/${callId}/recording`, undefined, { raw: true, timeoutMs: 60000 })
     return response.blob()
   },
-  submitNote: (taskId, note) => request('POST', `/api/tasks/${taskId}/notes`, note)
+  submitNote: (taskId, note) => request('POST', `/api/tasks/${taskId}/notes`, note),
+  dashboard: (month) => request('GET', `/api/dashboard/summary${month ? `?month=${month}` : ''}`),
+  dashboardBreakdown: (month, by) => request('GET', `/api/dashboard/breakdown?month=${month}&by=${by}`),
+  dashboardItems: ({ month, metric, part, staffId, pathway, cursor }) => {
+    const q = new URLSearchParams({ month, metric, part, limit: '30' })
+    if (staffId != null) q.set('staffId', staffId)
+    if (pathway) q.set('pathway', pathway)
+    if (cursor) q.set('cursor', cursor)
+    return request('GET', `/api/dashboard/items?${q}`)
+  },
+  async dashboardCsv(month, by) {
+    const response = await request('GET', `/api/dashboard/export?month=${month}&by=${by}`, undefined, { raw: true })
+    const disposition = response.headers.get('Content-Disposition') || ''
+    const match = /filename\*=UTF-8''([^;]+)/.exec(disposition)
+    return { blob: await response.blob(), fileName: match ? decodeURIComponent(match[1]) : `随访看板-${month}.csv` }
+  }
 }

@@ -34,8 +34,9 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(method, path, body, { raw = false, timeoutMs = 15000 } = {}) {
-  const headers = { Accept: 'application/json, application/problem+json' }
+export async function request(method, path, body, { raw = false, timeoutMs = 15000, accept = 'application/json' } = {}) {
+  // a download names its own type (PDF, CSV); a refusal still comes as a problem document
+  const headers = { Accept: `${accept}, application/problem+json` }
   const token = session.token()
   if (token) headers.Authorization = `Bearer ${token}`
   if (body !== undefined) headers['Content-Type'] = 'application/json'
@@ -83,10 +84,19 @@ export const api = {
   cancelCall: (callId) => request('POST', `/api/calls/${callId}/cancel`),
   callsOfTask: (taskId) => request('GET', `/api/tasks/${taskId}/calls`),
   async recording(callId) {
-    const response = await request('GET', `/api/calls/${callId}/recording`, undefined, { raw: true, timeoutMs: 60000 })
+    const response = await request('GET', `/api/calls/${callId}/recording`, undefined,
+      { raw: true, timeoutMs: 60000, accept: 'audio/*' })
     return response.blob()
   },
   submitNote: (taskId, note) => request('POST', `/api/tasks/${taskId}/notes`, note),
+  colleagues: () => request('GET', '/api/workbench/colleagues'),
+  reassign: (taskId, assigneeId) => request('POST', `/api/tasks/${taskId}/reassign`, { assigneeId }),
+  reopen: (taskId) => request('POST', `/api/tasks/${taskId}/reopen`, {}),
+  async healthReport(patientId) {
+    const response = await request('GET', `/api/patients/${patientId}/health-report`, undefined, { raw: true, timeoutMs: 60000,
+      accept: 'application/pdf' })
+    return { blob: await response.blob(), fileName: fileNameOf(response, `健康报告-${patientId}.pdf`) }
+  },
   dashboard: (month) => request('GET', `/api/dashboard/summary${month ? `?month=${month}` : ''}`),
   dashboardBreakdown: (month, by) => request('GET', `/api/dashboard/breakdown?month=${month}&by=${by}`),
   dashboardItems: ({ month, metric, part, staffId, pathway, cursor }) => {
@@ -97,9 +107,14 @@ export const api = {
     return request('GET', `/api/dashboard/items?${q}`)
   },
   async dashboardCsv(month, by) {
-    const response = await request('GET', `/api/dashboard/export?month=${month}&by=${by}`, undefined, { raw: true })
-    const disposition = response.headers.get('Content-Disposition') || ''
-    const match = /filename\*=UTF-8''([^;]+)/.exec(disposition)
-    return { blob: await response.blob(), fileName: match ? decodeURIComponent(match[1]) : `随访看板-${month}.csv` }
+    const response = await request('GET', `/api/dashboard/export?month=${month}&by=${by}`, undefined,
+      { raw: true, accept: 'text/csv' })
+    return { blob: await response.blob(), fileName: fileNameOf(response, `随访看板-${month}.csv`) }
   }
+}
+
+/** The file name a download response names in Content-Disposition (RFC 5987 filename*), or the fallback. */
+function fileNameOf(response, fallback) {
+  const match = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get('Content-Disposition') || '')
+  return match ? decodeURIComponent(match[1]) : fallback
 }

@@ -55,6 +55,12 @@ class DashboardBrowserTest extends IntegrationTest {
             assertThat(phone.bodyText()).contains("随访质量 · 心血管内科", "按时完成率", "接通率", "预警处理及时率");
             phone.screenshot(SCREENSHOTS.resolve("11-dashboard.png"));
 
+            // the same numbers as a spreadsheet: the export is served (and audited) without leaving the page
+            long readsBefore = count("SELECT count(*) FROM audit_event WHERE action = 'DASHBOARD_READ'");
+            phone.tap(By.cssSelector("[data-testid=export]"));
+            phone.waitUntil(() -> count("SELECT count(*) FROM audit_event WHERE action = 'DASHBOARD_READ'") > readsBefore,
+                    "the CSV export to be served");
+
             // the list behind the missed on-time follow-ups: B, masked
             phone.tap(By.cssSelector("[data-testid=drill-ON_TIME]"));
             phone.waitText(By.cssSelector("[data-testid=item-" + b + "]"), "张*");

@@ -89,6 +89,28 @@ final class PhoneBrowser implements AutoCloseable {
                 });
     }
 
+    /** Waits for a toast with this text (Vant keeps earlier, hidden toasts in the page, so every one is checked). */
+    void waitToast(String text) {
+        wait.withMessage(() -> "waiting for a toast '" + text + "'; page shows: " + bodyText())
+                .until(d -> d.findElements(By.cssSelector(".van-toast")).stream()
+                        .anyMatch(t -> t.isDisplayed() && t.getText().contains(text)));
+    }
+
+    /** Waits until something outside the page (the database, say) holds. */
+    void waitUntil(java.util.function.BooleanSupplier condition, String what) {
+        wait.withMessage(() -> "waiting for " + what).until(d -> condition.getAsBoolean());
+    }
+
+    /** Waits until nothing matches (a card that left the list). */
+    void waitGone(By by) {
+        wait.withMessage(() -> "waiting for " + by + " to disappear; page shows: " + bodyText())
+                .until(d -> d.findElements(by).isEmpty());
+    }
+
+    Object script(String js) {
+        return ((JavascriptExecutor) driver).executeScript(js);
+    }
+
     String bodyText() {
         return driver.findElement(By.tagName("body")).getText();
     }

@@ -95,5 +95,24 @@ export const api = {
     const response = await request('GET', `/api/patients/${patientId}/health-report`, undefined,
       { raw: true, timeoutMs: 60000 })
     return response.blob()
+  },
+  dashboard: (month) => request('GET', `/api/dashboard/summary${month ? `?month=${month}` : ''}`),
+  dashboardBreakdown: (month, by) => request('GET', `/api/dashboard/breakdown?month=${month}&by=${by}`),
+  dashboardItems: ({ month, metric, part, staffId, pathway, cursor }) => {
+    const q = new URLSearchParams({ month, metric, part, limit: '30' })
+    if (staffId != null) q.set('staffId', staffId)
+    if (pathway) q.set('pathway', pathway)
+    if (cursor) q.set('cursor', cursor)
+    return request('GET', `/api/dashboard/items?${q}`)
+  },
+  async dashboardCsv(month, by) {
+    const response = await request('GET', `/api/dashboard/export?month=${month}&by=${by}`, undefined, { raw: true })
+    return { blob: await response.blob(), fileName: fileNameOf(response, `随访看板-${month}.csv`) }
   }
+}
+
+/** The file name a download response names in Content-Disposition (RFC 5987 filename*), or the fallback. */
+function fileNameOf(response, fallback) {
+  const match = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get('Content-Disposition') || '')
+  return match ? decodeURIComponent(match[1]) : fallback
 }

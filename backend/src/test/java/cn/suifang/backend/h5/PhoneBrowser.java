@@ -51,6 +51,11 @@ final class PhoneBrowser implements AutoCloseable {
             throw new IllegalStateException("chromium-driver missing (apt-get install chromium-driver)");
         }
         Path profile = Files.createTempDirectory("suifang-h5-chromium");
+        return new PhoneBrowser(phoneDriver(profile), profile, "http://127.0.0.1:" + port);
+    }
+
+    /** The phone-sized chromium itself, for tests that drive it directly (network conditions, tap counting). */
+    static ChromeDriver phoneDriver(Path profile) {
         ChromeOptions options = new ChromeOptions();
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -62,7 +67,7 @@ final class PhoneBrowser implements AutoCloseable {
                         + " (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.20 MicroMessenger/7.0.1 Language/zh"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
-        return new PhoneBrowser(new ChromeDriver(service, options), profile, "http://127.0.0.1:" + port);
+        return new ChromeDriver(service, options);
     }
 
     void go(String path) {

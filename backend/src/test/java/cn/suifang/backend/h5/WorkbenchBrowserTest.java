@@ -8,7 +8,6 @@ import cn.suifang.backend.support.IntegrationTest;
 import cn.suifang.telephony.sim.CallScript;
 import cn.suifang.telephony.sim.CallScript.Leg;
 import cn.suifang.telephony.sim.EslSimulator;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +28,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.redisson.api.RedissonClient;
@@ -56,8 +53,6 @@ import org.springframework.test.context.TestPropertySource;
         "suifang.telephony.recordings-dir=target/h5-recordings"})
 class WorkbenchBrowserTest extends IntegrationTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target/screenshots");
     private static final Duration UI_WAIT = Duration.ofSeconds(40);
     /**
@@ -138,9 +133,9 @@ class WorkbenchBrowserTest extends IntegrationTest {
 
     @BeforeEach
     void startBrowser() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM),
+        Assumptions.assumeTrue(Files.isExecutable(PhoneBrowser.CHROMIUM),
                 "浏览器测试已跳过：未找到 /usr/bin/chromium（scripts/test.sh 会用 apt 安装 chromium 与 chromium-driver）");
-        assertThat(CHROMEDRIVER).as("chromium-driver (apt-get install chromium-driver)").isExecutable();
+        assertThat(PhoneBrowser.CHROMEDRIVER).as("chromium-driver (apt-get install chromium-driver)").isExecutable();
         // rate limits and read markers only: the streams carry the running bridge's consumer groups
         String prefix = properties.redis().keyPrefix();
         for (String pattern : List.of(prefix + ":call:*", "{" + prefix + ":call:*")) {
@@ -431,22 +426,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
 
     private WebDriver phoneBrowser() throws Exception {
         profile = Files.createTempDirectory("suifang-h5-chromium");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=390,844", "--lang=zh-CN",
-                "--user-data-dir=" + profile);
-        // an iPhone-sized phone with touch, the user agent WeCom's in-app browser sends
-        options.setExperimentalOption("mobileEmulation", Map.of(
-                "deviceMetrics", Map.of("width", 390, "height", 844, "pixelRatio", 1.0, "touch", true),
-                "userAgent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
-                        + " (KHTML, like Gecko) Mobile/15E148 wxwork/4.1.20 MicroMessenger/7.0.1 Language/zh"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER.toString()))
-                .usingAnyFreePort()
-                .build();
-        return new ChromeDriver(service, options);
+        return PhoneBrowser.phoneDriver(profile);
     }
 
     private long dischargeAndTask(String mrn, String phone) {

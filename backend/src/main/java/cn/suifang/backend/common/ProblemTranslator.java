@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.bind.support.WebExchangeBindException;
 import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.NotAcceptableStatusException;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
@@ -105,6 +106,13 @@ public class ProblemTranslator {
     ResponseEntity<ProblemDetail> mediaType(UnsupportedMediaTypeStatusException e) {
         return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "SF-1006",
                 "不支持的内容类型，支持：" + e.getSupportedMediaTypes(), List.of());
+    }
+
+    /** The client asked for a type the endpoint does not produce, e.g. JSON from the PDF report. */
+    @ExceptionHandler(NotAcceptableStatusException.class)
+    ResponseEntity<ProblemDetail> notAcceptable(NotAcceptableStatusException e) {
+        return problem(HttpStatus.NOT_ACCEPTABLE, "not-acceptable", "SF-1012",
+                "无法按请求的格式返回：该接口返回 " + e.getSupportedMediaTypes() + "，请在 Accept 请求头中包含它", List.of());
     }
 
     @ExceptionHandler(MethodNotAllowedException.class)

@@ -89,6 +89,16 @@ class HealthReportTest extends IntegrationTest {
         assertThat(count("SELECT count(*) FROM audit_event WHERE action = 'REPORT_PRINT'")).isZero();
     }
 
+    @Test
+    void askingForJson_isAnsweredWithAChineseProblemNamingThePdf() {
+        get("cardDoc", "/api/patients/{id}/health-report", patientId)
+                .header(HttpHeaders.ACCEPT, "application/json, application/problem+json").exchange()
+                .expectStatus().isEqualTo(406)
+                .expectBody().jsonPath("$.code").isEqualTo("SF-1012")
+                .jsonPath("$.detail").value(d -> assertThat((String) d).contains("application/pdf", "Accept"));
+        assertThat(count("SELECT count(*) FROM audit_event WHERE action = 'REPORT_PRINT'")).isZero();
+    }
+
     /** Charts are drawn as form XObjects on the pages. */
     private static int charts(PDDocument pdf) throws IOException {
         int forms = 0;

@@ -15,11 +15,16 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Service;
 import reactor.core.publisher.Flux;
@@ -35,6 +40,10 @@ import reactor.core.publisher.Mono;
 public class DashboardService {
 
     static final int TREND_MONTHS = 6;
+    /** The period and scope parameters a metric's SQL may name, each as it appears in the SQL. */
+    private static final Map<String, Pattern> PERIOD_PARAMETERS = Stream.of(
+                    "h", "dept", "fromDay", "toDay", "fromAt", "toAt", "tz", "today", "now")
+            .collect(Collectors.toMap(k -> k, k -> Pattern.compile(":" + k + "\\b")));
     private static final int MAX_YEARS_BACK = 5;
 
     private final DatabaseClient db;
@@ -188,8 +197,8 @@ public class DashboardService {
                             .map(e -> new Row(e.getKey(), e.getValue(), Arrays.stream(Metric.values())
                                     .map(m -> value(m, values.get(e.getKey()).getOrDefault(m, new long[2])))
                                     .toList()))
-                            .sorted(by == Grouping.MONTH ? java.util.Comparator.comparing(Row::key)
-                                    : java.util.Comparator.comparing(Row::label))
+                            .sorted(by == Grouping.MONTH ? Comparator.comparing(Row::key)
+                                    : Comparator.comparing(Row::label))
                             .toList();
                 });
     }
@@ -233,7 +242,7 @@ public class DashboardService {
         values.put("now", OffsetDateTime.now(clock));
         DatabaseClient.GenericExecuteSpec spec = db.sql(sql);
         for (Map.Entry<String, Object> v : values.entrySet()) {
-            if (java.util.regex.Pattern.compile(":" + v.getKey() + "\\b").matcher(sql).find()) {
+            if (PERIOD_PARAMETERS.get(v.getKey()).matcher(sql).find()) {
                 spec = spec.bind(v.getKey(), v.getValue());
             }
         }
@@ -295,7 +304,7 @@ public class DashboardService {
         YearMonth ym;
         try {
             ym = YearMonth.parse(month);
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             throw ApiException.badRequest(2106, "month", "月份格式应为 YYYY-MM，例如 " + current);
         }
         if (ym.isAfter(current) || ym.isBefore(current.minusYears(MAX_YEARS_BACK))) {

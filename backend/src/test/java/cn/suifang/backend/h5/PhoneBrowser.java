@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -94,26 +95,9 @@ final class PhoneBrowser implements AutoCloseable {
                 });
     }
 
-    /** Waits for a toast with this text (Vant keeps earlier, hidden toasts in the page, so every one is checked). */
-    void waitToast(String text) {
-        wait.withMessage(() -> "waiting for a toast '" + text + "'; page shows: " + bodyText())
-                .until(d -> d.findElements(By.cssSelector(".van-toast")).stream()
-                        .anyMatch(t -> t.isDisplayed() && t.getText().contains(text)));
-    }
-
     /** Waits until something outside the page (the database, say) holds. */
-    void waitUntil(java.util.function.BooleanSupplier condition, String what) {
+    void waitUntil(BooleanSupplier condition, String what) {
         wait.withMessage(() -> "waiting for " + what).until(d -> condition.getAsBoolean());
-    }
-
-    /** Waits until nothing matches (a card that left the list). */
-    void waitGone(By by) {
-        wait.withMessage(() -> "waiting for " + by + " to disappear; page shows: " + bodyText())
-                .until(d -> d.findElements(by).isEmpty());
-    }
-
-    Object script(String js) {
-        return ((JavascriptExecutor) driver).executeScript(js);
     }
 
     String bodyText() {

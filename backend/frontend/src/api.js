@@ -34,18 +34,20 @@ export class ApiError extends Error {
   }
 }
 
-export async function request(method, path, body, { raw = false, timeoutMs = 15000 } = {}) {
+/** A call to the API; {@code contentType} sends {@code body} as it is (a file) instead of as JSON. */
+export async function request(method, path, body, { raw = false, timeoutMs = 15000, contentType = null } = {}) {
   // files (a recording, the PDF report) are asked for as anything; their problems still come as problem+json
   const headers = { Accept: raw ? '*/*' : 'application/json, application/problem+json' }
   const token = session.token()
   if (token) headers.Authorization = `Bearer ${token}`
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (body !== undefined) headers['Content-Type'] = contentType || 'application/json'
   // a request that hangs (a phone between cells, a stalled proxy) ends as a network error the page can retry
   const abort = new AbortController()
   const timer = setTimeout(() => abort.abort(), timeoutMs)
   let response
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    response = await fetch(path, { method, headers,
+      body: body === undefined || contentType ? body : JSON.stringify(body),
       signal: abort.signal })
   } catch (e) {
     throw new ApiError(0, null)
@@ -96,6 +98,10 @@ export const api = {
       { raw: true, timeoutMs: 60000 })
     return response.blob()
   },
+  /** A HIS CSV as the file's own bytes: the server decodes it with the charset named here (UTF-8 or GBK). */
+  importCsv: (source, file, charset) => request('POST', `/api/admin/discharges/csv?source=${encodeURIComponent(source)}`,
+    file, { contentType: `text/csv;charset=${charset}`, timeoutMs: 120000 }),
+  importJob: (jobId) => request('GET', `/api/admin/import-jobs/${jobId}`),
   dashboard: (month) => request('GET', `/api/dashboard/summary${month ? `?month=${month}` : ''}`),
   dashboardBreakdown: (month, by) => request('GET', `/api/dashboard/breakdown?month=${month}&by=${by}`),
   dashboardItems: ({ month, metric, part, staffId, pathway, cursor }) => {

@@ -12,6 +12,7 @@ const router = createRouter({
     { path: '/task/:taskId/note', component: () => import('./views/NoteFormView.vue'), props: true },
     { path: '/call/:callId', component: () => import('./views/LiveCallView.vue'), props: true },
     { path: '/patient/:patientId', component: () => import('./views/TimelineView.vue'), props: true },
+    { path: '/admin/import', component: () => import('./views/ImportView.vue') },
     { path: '/dashboard', component: () => import('./views/DashboardView.vue') },
     { path: '/dashboard/items', component: () => import('./views/DashboardItemsView.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/tasks' }

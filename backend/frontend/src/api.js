@@ -101,6 +101,10 @@ export const api = {
   /** A HIS CSV as the file's own bytes: the server decodes it with the charset named here (UTF-8 or GBK). */
   importCsv: (source, file, charset) => request('POST', `/api/admin/discharges/csv?source=${encodeURIComponent(source)}`,
     file, { contentType: `text/csv;charset=${charset}`, timeoutMs: 120000 }),
+  pathways: () => request('GET', '/api/admin/pathways'),
+  pathway: (id) => request('GET', `/api/admin/pathways/${id}`),
+  createPathwayVersion: (body) => request('POST', '/api/admin/pathways', body),
+  activatePathway: (id) => request('POST', `/api/admin/pathways/${id}/activate`),
   importJob: (jobId) => request('GET', `/api/admin/import-jobs/${jobId}`),
   dashboard: (month) => request('GET', `/api/dashboard/summary${month ? `?month=${month}` : ''}`),
   dashboardBreakdown: (month, by) => request('GET', `/api/dashboard/breakdown?month=${month}&by=${by}`),

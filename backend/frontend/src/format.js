@@ -5,6 +5,7 @@ export const ROLE = {
   NURSE_COORDINATOR: '随访护士',
   DIETITIAN: '营养师',
   PSYCHOLOGIST: '心理咨询师',
+  REHAB_THERAPIST: '康复治疗师',
   DEPARTMENT_HEAD: '科主任',
   ADMIN: '管理员'
 }

@@ -1,4 +1,5 @@
 // Pathway templates as the information department edits them.
+import { ROLE } from './format.js'
 
 export const PATHWAY_STATUS = {
   ACTIVE: { label: '已启用', tag: 'success' },
@@ -12,13 +13,9 @@ export const CHANNELS = [
   { value: 'VISIT', label: '门诊复诊' }
 ]
 
-export const STEP_ROLES = [
-  { value: 'NURSE_COORDINATOR', label: '随访护士' },
-  { value: 'PHYSICIAN', label: '医师' },
-  { value: 'DIETITIAN', label: '营养师' },
-  { value: 'PSYCHOLOGIST', label: '心理咨询师' },
-  { value: 'REHAB_THERAPIST', label: '康复治疗师' }
-]
+/** Who a step can be for: the clinical roles, labelled as everywhere else in the workbench. */
+export const STEP_ROLES = ['NURSE_COORDINATOR', 'PHYSICIAN', 'DIETITIAN', 'PSYCHOLOGIST', 'REHAB_THERAPIST']
+  .map((value) => ({ value, label: ROLE[value] }))
 
 export function matchText(p) {
   const parts = []

@@ -429,11 +429,7 @@ public class TelephonyLoad {
         });
         long offerEnd = System.currentTimeMillis();
         int drain = Integer.parseInt(opt.getOrDefault("drain", "15"));
-        long drainUntil = offerEnd + drain * 1000L;
-        while (System.currentTimeMillis() < drainUntil && calls.values().stream().anyMatch(t -> t[2] == 0)) {
-            Thread.sleep(100);
-        }
-        long end = System.currentTimeMillis();
+        long end = awaitDrain(calls, offerEnd, drain);
         Cpu after = Cpu.now(this);
         sampler.interrupt();
         long incomplete = calls.values().stream().filter(t -> t[2] == 0).count();
@@ -495,11 +491,7 @@ public class TelephonyLoad {
         });
         long offerEnd = System.currentTimeMillis();
         int drain = Integer.parseInt(opt.getOrDefault("drain", "15"));
-        long drainUntil = offerEnd + drain * 1000L;
-        while (System.currentTimeMillis() < drainUntil && calls.values().stream().anyMatch(t -> t[2] == 0)) {
-            Thread.sleep(100);
-        }
-        long end = System.currentTimeMillis();
+        long end = awaitDrain(calls, offerEnd, drain);
         Cpu after = Cpu.now(this);
         queues.forEach(q -> {
             q.clear();
@@ -598,6 +590,15 @@ public class TelephonyLoad {
     // ------------------------------------------------------------------ measurement helpers
 
     /** Latencies (ms) from the XADD (or offer) to column k; calls that never got there count as infinitely late. */
+    /** Waits after the offering window until every call is done or the drain time is up; returns when it stopped. */
+    static long awaitDrain(Map<String, long[]> calls, long offerEnd, int drainSeconds) throws InterruptedException {
+        long drainUntil = offerEnd + drainSeconds * 1000L;
+        while (System.currentTimeMillis() < drainUntil && calls.values().stream().anyMatch(t -> t[2] == 0)) {
+            Thread.sleep(100);
+        }
+        return System.currentTimeMillis();
+    }
+
     static long[] latencies(Map<String, long[]> calls, int k) {
         return calls.values().stream().mapToLong(t -> t[k] > 0 && t[0] > 0 ? Math.max(0, t[k] - t[0]) : Long.MAX_VALUE)
                 .sorted().toArray();

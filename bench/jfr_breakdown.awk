@@ -16,13 +16,3 @@ function classify(stack) {
     if (stack ~ /reactor\.core\./) return "Reactor operators"
     return "other (JDK, logging, idle loops)"
 }
-/^jdk\.ExecutionSample/ { stack = ""; inside = 0; next }
-/stackTrace = \[/ { inside = 1; next }
-inside && /^ *\]/ { inside = 0; n++; c[classify(stack)]++; next }
-inside { stack = stack "\n" $0 }
-END {
-    if (n == 0) { print "no samples"; exit }
-    for (k in c) printf "%5.1f%%  %s\n", 100 * c[k] / n, k | "sort -rn"
-    close("sort -rn")
-    printf "(%d samples)\n", n
-}

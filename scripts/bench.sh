@@ -306,7 +306,7 @@ run() {
   wrk -t "$THREADS" -c "$CLIENTS" -d "${DURATION}s" -s bench/my_tasks.lua "http://127.0.0.1:$PORT" -- "$tokens" >"$WORK/run-profile.out" 2>&1
   jcmd "$APP_PID" JFR.stop name=bench >/dev/null
   local profile
-  profile=$(jfr print --events jdk.ExecutionSample --stack-depth 256 "$WORK/app.jfr" | awk -f bench/jfr_breakdown.awk)
+  profile=$(jfr print --events jdk.ExecutionSample --stack-depth 256 "$WORK/app.jfr" | awk -f bench/jfr_breakdown.awk -f bench/jfr_samples.awk)
 
   say "checking the audit hash chain (pgbench rows included) via GET /api/admin/audit/verify"
   local verify
@@ -404,7 +404,7 @@ telephony() {
     drain="${BENCH_TEL_DRAIN:-15}" ${BENCH_TEL_ARGS:-} | tee "$WORK/tel-e2e.out" || die "end-to-end benchmark failed (see $WORK/backend.log)"
   local profile="no JFR recording"
   [ -f "$WORK/telephony.jfr" ] && profile=$(jfr print --events jdk.ExecutionSample --stack-depth 256 "$WORK/telephony.jfr" \
-    | awk -f bench/jfr_telephony.awk)
+    | awk -f bench/jfr_telephony.awk -f bench/jfr_samples.awk)
 
   local res="bench/results/$(date -u '+%Y-%m-%d_%H%M')_telephony.md"
   mkdir -p bench/results

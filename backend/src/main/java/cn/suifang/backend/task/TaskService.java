@@ -23,6 +23,9 @@ import reactor.core.publisher.Mono;
 public class TaskService {
 
     static final int REOPEN_WINDOW_DAYS = 3;
+    /** Roles that may take a task: the clinical ones (Role.clinical), as stored in staff.roles. */
+    private static final String[] CLINICAL_ROLES =
+            Arrays.stream(Role.values()).filter(Role::clinical).map(Role::name).toArray(String[]::new);
 
     private final DatabaseClient db;
     private final TransactionalOperator tx;
@@ -118,10 +121,9 @@ public class TaskService {
                           AND (s.department_id = :dept OR s.id IN (
                                 SELECT m2.staff_id FROM care_team_member m1
                                 JOIN care_team_member m2 ON m2.care_team_id = m1.care_team_id WHERE m1.staff_id = :me))
-                          AND s.roles && ARRAY['PHYSICIAN', 'NURSE_COORDINATOR', 'DIETITIAN', 'PSYCHOLOGIST',
-                                               'REHAB_THERAPIST', 'DEPARTMENT_HEAD']::varchar[]
+                          AND s.roles && CAST(:clinical AS VARCHAR[])
                         ORDER BY d.name, s.name""")
-                .bind("h", principal.hospitalId()).bind("me", principal.id()).bind("dept", principal.departmentId())
+                .bind("clinical", CLINICAL_ROLES).bind("h", principal.hospitalId()).bind("me", principal.id()).bind("dept", principal.departmentId())
                 .map(r -> new Colleague(r.get("id", Long.class), r.get("name", String.class),
                         r.get("department_name", String.class),
                         Arrays.stream(r.get("roles", String[].class)).map(x -> Role.valueOf(x).label()).toList()))
@@ -141,10 +143,9 @@ public class TaskService {
 
     private Mono<Long> colleague(Principal principal, long staffId) {
         return db.sql("""
-                        SELECT id FROM staff WHERE id = :id AND hospital_id = :h AND active
-                          AND roles && ARRAY['PHYSICIAN', 'NURSE_COORDINATOR', 'DIETITIAN', 'PSYCHOLOGIST',
-                                             'REHAB_THERAPIST', 'DEPARTMENT_HEAD']::varchar[]""")
-                .bind("id", staffId).bind("h", principal.hospitalId())
+                        SELECT id FROM staff
+                        WHERE id = :id AND hospital_id = :h AND active AND roles && CAST(:clinical AS VARCHAR[])""")
+                .bind("clinical", CLINICAL_ROLES).bind("id", staffId).bind("h", principal.hospitalId())
                 .map(r -> r.get("id", Long.class)).one();
     }
 

@@ -123,12 +123,41 @@ public record SuifangProperties(
         }
     }
 
+    /**
+     * The hospital's WeCom (企业微信) self-built app. Blank corp id or secret = WeCom off (demo mode signs in without it).
+     *
+     * @param baseUrl          WeCom API root; tests point it at a fake
+     * @param corpId           企业ID
+     * @param secret           the self-built app's Secret
+     * @param agentId          the app's AgentId
+     * @param token            callback Token (接收消息 → Token)
+     * @param aesKey           callback EncodingAESKey (43 characters)
+     * @param appUrl           public URL of the H5 workbench ({@code https://…/app/}): OAuth redirect and message links
+     * @param connectTimeout   TCP connect timeout to WeCom
+     * @param readTimeout      socket read timeout per request
+     * @param poolWaitTimeout  how long a call waits for a free pooled connection (WxJava's default waits forever)
+     * @param maxConnections   pooled connections to WeCom per backend instance
+     * @param retrySleepMillis back-off before WxJava retries an errcode -1 ("system busy"), doubled per retry
+     * @param maxRetryTimes    retries of errcode -1 before giving up
+     */
     public record Wecom(@DefaultValue("https://qyapi.weixin.qq.com") String baseUrl,
                         @DefaultValue("") String corpId,
                         @DefaultValue("") String secret,
                         @DefaultValue("0") int agentId,
                         @DefaultValue("") String token,
-                        @DefaultValue("") String aesKey) {
+                        @DefaultValue("") String aesKey,
+                        @DefaultValue("") String appUrl,
+                        @DefaultValue("5s") Duration connectTimeout,
+                        @DefaultValue("10s") Duration readTimeout,
+                        @DefaultValue("5s") Duration poolWaitTimeout,
+                        @DefaultValue("20") @Min(1) int maxConnections,
+                        @DefaultValue("1000") @Min(0) int retrySleepMillis,
+                        @DefaultValue("3") @Min(0) int maxRetryTimes) {
+
+        /** WeCom is configured: corp id, secret and agent id are all set. */
+        public boolean enabled() {
+            return !corpId.isBlank() && !secret.isBlank() && agentId > 0;
+        }
     }
 
     public record Miniapp(@DefaultValue("https://api.weixin.qq.com") String baseUrl,

@@ -5,6 +5,7 @@ import cn.suifang.backend.discharge.DischargeRecord;
 import cn.suifang.backend.organisation.OrganisationService;
 import cn.suifang.backend.security.Principal;
 import cn.suifang.backend.security.TokenService;
+import cn.suifang.backend.wecom.WecomClient;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,8 @@ import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -40,12 +43,31 @@ public abstract class IntegrationTest {
     protected TokenService tokens;
     @Autowired
     protected OrganisationService organisation;
+    @Autowired
+    protected WecomClient wecomClient;
+
+    /** The WeCom every test talks to (shared/fixtures/wecom): one per JVM, so all test contexts stay cacheable. */
+    protected final FakeWecom wecom = FakeWecom.shared();
+
+    @DynamicPropertySource
+    static void fakeWecom(DynamicPropertyRegistry registry) {
+        registry.add("suifang.wecom.base-url", () -> FakeWecom.shared().baseUrl());
+        registry.add("suifang.wecom.corp-id", () -> FakeWecom.CORP_ID);
+        registry.add("suifang.wecom.secret", () -> FakeWecom.SECRET);
+        registry.add("suifang.wecom.agent-id", () -> FakeWecom.AGENT_ID);
+        registry.add("suifang.wecom.token", () -> FakeWecom.CALLBACK_TOKEN);
+        registry.add("suifang.wecom.aes-key", () -> FakeWecom.AES_KEY);
+        registry.add("suifang.wecom.app-url", () -> "https://suifang.example-hospital.cn/app/");
+        registry.add("suifang.wecom.retry-sleep-millis", () -> 0);
+    }
 
     protected TestHospital hospital;
 
     @BeforeEach
     void resetDatabase() {
         clock.reset();
+        wecom.reset();
+        wecomClient.service().getWxCpConfigStorage().expireAccessToken();
         resetData(db);
         hospital = TestHospital.create(db, cipher);
     }

@@ -11,7 +11,24 @@ import reactor.core.publisher.Mono;
  */
 public interface WecomContactListener {
 
-    /** {@code change_contact / delete_user}: the member left the corp (or was removed). */
+    /**
+     * {@code change_contact / create_user | update_user}: the member was added or edited (name, position, mobile,
+     * departments…); the contact sync re-reads the member. Called before {@link #memberDepartmentsChanged}.
+     */
+    default Mono<Void> memberChanged(String userId) {
+        return Mono.empty();
+    }
+
+    /** {@code change_contact / create_party | update_party | delete_party}: the department tree changed. */
+    default Mono<Void> departmentsChanged() {
+        return Mono.empty();
+    }
+
+    /**
+     * {@code change_contact / delete_user}: the member left the corp (or was removed). The full contact sync calls
+     * this too for a member who vanished from the directory. Handover runs first ({@code @Order(0)}), then the contact
+     * sync deactivates the staff account ({@code @Order(10)}).
+     */
     default Mono<Void> memberDeleted(String userId) {
         return Mono.empty();
     }

@@ -10,6 +10,7 @@ import cn.suifang.backend.pathway.PathwayService;
 import cn.suifang.backend.patient.PatientService;
 import cn.suifang.backend.security.Principal;
 import cn.suifang.backend.task.TaskGenerator;
+import cn.suifang.backend.task.TaskService;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 import java.nio.charset.StandardCharsets;
@@ -54,13 +55,14 @@ public class DischargeImportService {
     private final PatientService patients;
     private final PathwayService pathways;
     private final TaskGenerator tasks;
+    private final TaskService taskService;
     private final AuditService audit;
     private final SuifangProperties properties;
     private final Clock clock;
     private final JsonMapper json = JsonMapper.builder().build();
 
     DischargeImportService(DatabaseClient db, TransactionalOperator tx, Validator validator, PatientService patients,
-                           PathwayService pathways, TaskGenerator tasks, AuditService audit,
+                           PathwayService pathways, TaskGenerator tasks, TaskService taskService, AuditService audit,
                            SuifangProperties properties, Clock clock) {
         this.db = db;
         this.tx = tx;
@@ -68,6 +70,7 @@ public class DischargeImportService {
         this.patients = patients;
         this.pathways = pathways;
         this.tasks = tasks;
+        this.taskService = taskService;
         this.audit = audit;
         this.properties = properties;
         this.clock = clock;
@@ -259,8 +262,7 @@ public class DischargeImportService {
     }
 
     private Mono<Outcome> updateExisting(Principal principal, DischargeRecord r, Valid v, long encounterId, long patientId) {
-        return careTeamFor(v).flatMap(team -> patients.upsert(principal, principal.hospitalId(), demographics(r, v),
-                        v.departmentId(), v.attendingId(), team.orElse(null)))
+        return careTeamFor(v).flatMap(team -> upsertPatient(principal, r, v, team.orElse(null)))
                 .flatMap(p -> {
                     if (p.patientId() != patientId) {
                         return Mono.error(ApiException.conflict(1505, "encounter-patient-mismatch",
@@ -290,8 +292,7 @@ public class DischargeImportService {
     private Mono<Outcome> createNew(Principal principal, String source, DischargeRecord r, Valid v,
                                     List<PathwayService.Pathway> active) {
         LocalDate horizon = LocalDate.now(clock).plusDays(properties.scheduler().horizonDays());
-        return careTeamFor(v).flatMap(team -> patients.upsert(principal, principal.hospitalId(), demographics(r, v),
-                        v.departmentId(), v.attendingId(), team.orElse(null)))
+        return careTeamFor(v).flatMap(team -> upsertPatient(principal, r, v, team.orElse(null)))
                 .flatMap(p -> db.sql("""
                                 INSERT INTO encounter (patient_id, source, source_encounter_id, department_id, attending_staff_id,
                                     admission_date, discharge_date, primary_diagnosis, diagnoses, procedures, discharge_summary,
@@ -329,6 +330,15 @@ public class DischargeImportService {
                 .map(row -> row.get("id", Long.class)).one()
                 .flatMap(planId -> tasks.materialise(principal, planId, horizon))
                 .then();
+    }
+
+    /** The patient created or refreshed; a record withdrawing follow-up consent also cancels their open tasks. */
+    private Mono<PatientService.Upserted> upsertPatient(Principal principal, DischargeRecord r, Valid v, Long careTeamId) {
+        return patients.upsert(principal, principal.hospitalId(), demographics(r, v), v.departmentId(), v.attendingId(),
+                        careTeamId)
+                .flatMap(p -> p.followUpConsentWithdrawn()
+                        ? taskService.cancelForWithdrawnConsent(principal, p.patientId()).thenReturn(p)
+                        : Mono.just(p));
     }
 
     /** The department's care team the attending physician sits in, else the department's first team. */

@@ -46,7 +46,11 @@ public class PatientService {
                                String idCard, Boolean consentFollowUp, Boolean consentRecording) {
     }
 
-    public record Upserted(long patientId, boolean created, boolean changed) {
+    /**
+     * @param followUpConsentWithdrawn the patient had agreed to follow-up and this record says they no longer do:
+     *                                 the caller cancels their open tasks
+     */
+    public record Upserted(long patientId, boolean created, boolean changed, boolean followUpConsentWithdrawn) {
     }
 
     public Mono<PatientView> get(Principal principal, long patientId) {
@@ -84,34 +88,42 @@ public class PatientService {
 
     /**
      * Creates the patient or refreshes their demographics, keyed by (hospital, MRN). Keeps the existing
-     * responsible staff and care team unless the patient has none yet. Run inside the caller's transaction.
+     * responsible staff and care team unless the patient has none yet. Consent flags given in the record (HIS's
+     * latest 随访/录音知情同意) replace the stored ones; absent flags keep them. Run inside the caller's transaction.
      */
     public Mono<Upserted> upsert(Principal actor, long hospitalId, Demographics d, long departmentId,
                                  Long responsibleStaffId, Long careTeamId) {
         byte[] phoneIdx = cipher.blindIndex(PiiField.PATIENT_PHONE, d.phone());
         byte[] idIdx = cipher.blindIndex(PiiField.PATIENT_ID_CARD, d.idCard());
         return db.sql("""
-                        SELECT id, name, gender, birth_date, phone_bidx, id_card_bidx FROM patient
+                        SELECT id, name, gender, birth_date, phone_bidx, id_card_bidx, consent_follow_up, consent_recording
+                        FROM patient
                         WHERE hospital_id = :h AND mrn = :mrn FOR UPDATE""")
                 .bind("h", hospitalId).bind("mrn", d.mrn())
                 .map(r -> new Object[] {r.get("id", Long.class), r.get("name", String.class),
                         r.get("gender", String.class), r.get("birth_date", LocalDate.class),
-                        r.get("phone_bidx", byte[].class), r.get("id_card_bidx", byte[].class)})
+                        r.get("phone_bidx", byte[].class), r.get("id_card_bidx", byte[].class),
+                        r.get("consent_follow_up", Boolean.class), r.get("consent_recording", Boolean.class)})
                 .one()
                 .flatMap(existing -> {
                     long id = (Long) existing[0];
                     boolean same = d.name().equals(existing[1]) && d.gender().equals(existing[2])
                             && java.util.Objects.equals(d.birthDate(), existing[3])
                             && java.util.Arrays.equals(phoneIdx, (byte[]) existing[4])
-                            && java.util.Arrays.equals(idIdx, (byte[]) existing[5]);
+                            && java.util.Arrays.equals(idIdx, (byte[]) existing[5])
+                            && (d.consentFollowUp() == null || d.consentFollowUp().equals(existing[6]))
+                            && (d.consentRecording() == null || d.consentRecording().equals(existing[7]));
+                    boolean withdrawn = Boolean.TRUE.equals(existing[6]) && Boolean.FALSE.equals(d.consentFollowUp());
                     if (same) {
-                        return Mono.just(new Upserted(id, false, false));
+                        return Mono.just(new Upserted(id, false, false, false));
                     }
                     return db.sql("""
                                     UPDATE patient SET name = :name, gender = :gender, birth_date = :birth,
                                         phone_enc = :penc, phone_bidx = :pidx, id_card_enc = :ienc, id_card_bidx = :iidx,
                                         responsible_staff_id = COALESCE(responsible_staff_id, :staff),
                                         care_team_id = COALESCE(care_team_id, :team),
+                                        consent_follow_up = COALESCE(:cfu, consent_follow_up),
+                                        consent_recording = COALESCE(:crec, consent_recording),
                                         changed_at = now(), changed_by = :by
                                     WHERE id = :id""")
                             .bind("id", id)
@@ -123,9 +135,11 @@ public class PatientService {
                             .bind("iidx", Rows.param(idIdx, byte[].class))
                             .bind("staff", Rows.param(responsibleStaffId, Long.class))
                             .bind("team", Rows.param(careTeamId, Long.class))
+                            .bind("cfu", Rows.param(d.consentFollowUp(), Boolean.class))
+                            .bind("crec", Rows.param(d.consentRecording(), Boolean.class))
                             .bind("by", Rows.param(actor.actorId(), Long.class))
                             .then()
-                            .thenReturn(new Upserted(id, false, true));
+                            .thenReturn(new Upserted(id, false, true, withdrawn));
                 })
                 .switchIfEmpty(Mono.defer(() -> db.sql("""
                                 INSERT INTO patient (hospital_id, mrn, name, gender, birth_date, phone_enc, phone_bidx,
@@ -149,6 +163,6 @@ public class PatientService {
                         .bind("by", Rows.param(actor.actorId(), Long.class))
                         .map(r -> r.get("id", Long.class))
                         .one()
-                        .map(id -> new Upserted(id, true, true))));
+                        .map(id -> new Upserted(id, true, true, false))));
     }
 }

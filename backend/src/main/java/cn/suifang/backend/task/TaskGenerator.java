@@ -9,7 +9,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Turns pathway steps into tasks. A plan's steps are materialised once they fall due within the
- * horizon; the unique key (care_plan_id, step_id, occurrence) makes this idempotent, so two instances
+ * horizon, only for patients who agree to follow-up (a plan waits while consent is withdrawn); the unique key (care_plan_id, step_id, occurrence) makes this idempotent, so two instances
  * (or a retry) can never create a task twice — the scheduler's Redisson lock only avoids wasted work.
  */
 @Component
@@ -50,7 +50,9 @@ public class TaskGenerator {
                         SELECT cp.patient_id, s.id AS step_id, s.seq, s.title, s.channel, s.role,
                                cp.start_date + s.offset_days AS due, cp.start_date + s.offset_days + s.window_days AS window_end
                         FROM care_plan cp JOIN pathway_step s ON s.pathway_id = cp.pathway_id AND s.seq >= cp.next_step_seq
+                        JOIN patient p ON p.id = cp.patient_id
                         WHERE cp.id = :plan AND cp.status = 'ACTIVE' AND cp.start_date + s.offset_days <= :horizon
+                          AND p.consent_follow_up AND NOT p.voided
                         ORDER BY s.seq""")
                 .bind("plan", planId).bind("horizon", horizon)
                 .map(r -> new DueStep(r.get("patient_id", Long.class), r.get("step_id", Long.class),
@@ -93,6 +95,7 @@ public class TaskGenerator {
     public Flux<Long> plansWithDueSteps(LocalDate horizon, int limit) {
         return db.sql("""
                         SELECT cp.id FROM care_plan cp
+                        JOIN patient p ON p.id = cp.patient_id AND p.consent_follow_up AND NOT p.voided
                         WHERE cp.status = 'ACTIVE' AND EXISTS (
                             SELECT 1 FROM pathway_step s
                             WHERE s.pathway_id = cp.pathway_id AND s.seq >= cp.next_step_seq

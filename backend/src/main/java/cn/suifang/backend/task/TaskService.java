@@ -130,6 +130,22 @@ public class TaskService {
                 .all();
     }
 
+    /**
+     * The patient no longer agrees to follow-up: their open tasks are cancelled (outcome NO_CONSENT), so nobody
+     * calls them, and no further steps are generated while consent stays withdrawn (TaskGenerator). Runs inside the
+     * caller's transaction and audits the change; returns how many tasks were cancelled.
+     */
+    public Mono<Long> cancelForWithdrawnConsent(Principal actor, long patientId) {
+        return db.sql("""
+                        UPDATE follow_up_task SET status = 'CANCELLED', outcome = 'NO_CONSENT', completed_at = now(),
+                            version = version + 1, changed_at = now(), changed_by = :by
+                        WHERE patient_id = :p AND status IN ('PENDING', 'IN_PROGRESS')""")
+                .bind("p", patientId).bind("by", cn.suifang.backend.common.Rows.param(actor.actorId(), Long.class))
+                .fetch().rowsUpdated()
+                .flatMap(n -> audit.record(actor, "CONSENT_WITHDRAWN", "patient", patientId, List.of(patientId),
+                        "follow-up consent withdrawn; open tasks cancelled: " + n).thenReturn(n));
+    }
+
     /** The task locked for the change, if the caller may see its patient; otherwise the usual 404. */
     private Mono<Locked> lock(Principal principal, long taskId) {
         return db.sql("SELECT id, patient_id, status, assignee_id FROM follow_up_task WHERE id = :id FOR UPDATE")

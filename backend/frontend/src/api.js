@@ -77,6 +77,7 @@ export const api = {
   demoLogin: (staffId) => request('POST', '/api/auth/demo-login', { staffId }),
   logout: () => request('POST', '/api/auth/logout'),
   me: () => request('GET', '/api/me'),
+  taskCounts: () => request('GET', '/api/workbench/task-counts'),
   tasks: (view, cursor, limit = 20) =>
     request('GET', `/api/workbench/tasks?view=${view}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   task: (taskId) => request('GET', `/api/tasks/${taskId}`),

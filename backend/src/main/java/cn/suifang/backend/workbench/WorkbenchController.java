@@ -61,6 +61,12 @@ class WorkbenchController {
         return workbench.myTasks(principal, view, cursor, limit);
     }
 
+    @GetMapping("/workbench/task-counts")
+    @Operation(summary = "各列表的任务数", description = "今日、逾期、即将到期、未联系上四个列表各有多少条（标签页角标），与列表本身的条件一致")
+    Mono<WorkbenchService.TaskCounts> taskCounts(@AuthenticationPrincipal Principal principal) {
+        return workbench.taskCounts(principal);
+    }
+
     @GetMapping("/tasks/{taskId}")
     @Operation(summary = "随访任务详情与随访前简报", description = "诊断与手术、出院日期、上次记录、活动预警、近期指标、路径要求询问的问题")
     Mono<WorkbenchService.TaskDetail> task(@AuthenticationPrincipal Principal principal, @PathVariable long taskId) {

@@ -94,6 +94,28 @@ public class WorkbenchService {
                 });
     }
 
+    /** How many tasks each list holds, for the tab badges; the same predicates as the lists themselves. */
+    public record TaskCounts(long today, long overdue, long upcoming, long unreachable) {
+    }
+
+    public Mono<TaskCounts> taskCounts(Principal principal) {
+        principal.requireStaff();
+        LocalDate today = LocalDate.now(clock);
+        return PatientAccess.bindViewer(db.sql("""
+                        SELECT count(*) FILTER (WHERE t.status IN ('PENDING', 'IN_PROGRESS')
+                                                  AND t.due_date <= :today AND t.window_end >= :today) AS today,
+                               count(*) FILTER (WHERE t.status IN ('PENDING', 'IN_PROGRESS') AND t.window_end < :today) AS overdue,
+                               count(*) FILTER (WHERE t.status IN ('PENDING', 'IN_PROGRESS') AND t.due_date > :today) AS upcoming,
+                               count(*) FILTER (WHERE t.status = 'UNREACHABLE' AND t.completed_at >= :since AND %s) AS unreachable
+                        FROM follow_up_task t JOIN patient p ON p.id = t.patient_id
+                        WHERE t.assignee_id = :me""".formatted(PatientAccess.VISIBLE.strip())), principal)
+                .bind("me", principal.id()).bind("today", today)
+                .bind("since", OffsetDateTime.now(clock).minusDays(UNREACHABLE_DAYS))
+                .map(r -> new TaskCounts(r.get("today", Long.class), r.get("overdue", Long.class),
+                        r.get("upcoming", Long.class), r.get("unreachable", Long.class)))
+                .one();
+    }
+
     private TaskCard card(Readable r, LocalDate today) {
         LocalDate birth = r.get("birth_date", LocalDate.class);
         LocalDate windowEnd = r.get("window_end", LocalDate.class);

@@ -160,6 +160,8 @@ class WorkbenchBrowserTest extends IntegrationTest {
         }
     }
 
+    private static final By TODAY_BADGE = By.cssSelector(".van-tabs__nav .van-tab:nth-child(1) .van-badge");
+
     @Test
     void doctorCallsFromTheList_writesTheNote_andTheTaskLeavesTheList() throws Exception {
         // Setup: two PCI patients due today for the same coordinator; the first one's phone connects
@@ -179,6 +181,10 @@ class WorkbenchBrowserTest extends IntegrationTest {
         visible(By.cssSelector("[data-testid=task-" + second + "]"));
         assertThat(card.getText()).contains("张*", "出院第 3 天", "前壁急性透壁性心肌梗死", "PCI术后第3天电话随访", "138****5678");
         assertThat(browser.findElement(By.cssSelector("[data-testid=task-" + second + "]")).getText()).contains("预警");
+        // the 今日 tab's badge counts the nurse's tasks due today
+        long dueToday = count("SELECT count(*) FROM follow_up_task WHERE assignee_id = " + nurse
+                + " AND status = 'PENDING' AND due_date <= DATE '" + clock.today() + "' AND window_end >= DATE '" + clock.today() + "'");
+        waitText(TODAY_BADGE, String.valueOf(dueToday));
         screenshot("02-today-list");
         int tapsAtList = taps;
 
@@ -235,6 +241,7 @@ class WorkbenchBrowserTest extends IntegrationTest {
         waitFor.until(ExpectedConditions.urlContains("/tasks"));
         visible(By.cssSelector("[data-testid=task-" + second + "]"));
         assertThat(browser.findElements(By.cssSelector("[data-testid=task-" + first + "]"))).isEmpty();
+        waitText(TODAY_BADGE, String.valueOf(dueToday - 1));
         screenshot("08-list-after-note");
         assertThat(count("SELECT count(*) FROM follow_up_note WHERE task_id = " + first)).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM follow_up_note n JOIN call_record c ON c.id = n.call_id"

@@ -170,6 +170,7 @@ class PermissionMatrixTest extends IntegrationTest {
             get("/api/workbench/tasks", Access.STAFF),
             get("/api/workbench/tasks?view=UNREACHABLE", Access.STAFF),
             get("/api/workbench/colleagues", Access.STAFF),
+            get("/api/workbench/task-counts", Access.STAFF),
             read("/api/tasks/{taskA}", Access.SEES_PATIENT_A, TASK_NOT_FOUND),
             read("/api/tasks/{taskB}", Access.SEES_PATIENT_B, TASK_NOT_FOUND),
             read("/api/patients/{patientA}", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),

@@ -99,6 +99,37 @@ class TaskAssignmentAndWorkbenchTest extends IntegrationTest {
     }
 
     @Test
+    void taskCounts_matchWhatEachListShows() {
+        // Setup: due today, overdue and upcoming tasks for the nurse, and one closed as unreachable
+        List<DischargeRecord> records = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            records.add(patient(i, 3));
+        }
+        records.add(patient(100, 20));
+        importBatch(records.toArray(DischargeRecord[]::new));
+        String nurse = "cardNurse1";
+        db.sql("""
+                UPDATE follow_up_task SET status = 'UNREACHABLE', completed_at = now()
+                WHERE id = (SELECT min(id) FROM follow_up_task WHERE assignee_id = %d AND status = 'PENDING')"""
+                .formatted(hospital.staff(nurse))).then().block();
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> counts = get(nurse, "/api/workbench/task-counts").exchange().expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody();
+
+        for (String view : List.of("TODAY", "OVERDUE", "UPCOMING", "UNREACHABLE")) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> page = get(nurse, "/api/workbench/tasks?limit=100&view=" + view).exchange()
+                    .expectStatus().isOk().expectBody(Map.class).returnResult().getResponseBody();
+            assertThat(((Number) counts.get(view.toLowerCase())).intValue()).as(view)
+                    .isEqualTo(((List<?>) page.get("items")).size());
+        }
+        assertThat(((Number) counts.get("today")).intValue()).isPositive();
+        assertThat(((Number) counts.get("overdue")).intValue()).isPositive();
+        assertThat(((Number) counts.get("unreachable")).intValue()).isEqualTo(1);
+    }
+
+    @Test
     void taskBrief_showsDiagnosisNamesQuestionsAndMaskedIdentifiers() {
         importBatch(pciDischarge("ZY001", "P001", 3));
         long task = count("SELECT t.id FROM follow_up_task t JOIN pathway_step s ON s.id = t.step_id WHERE s.offset_days = 3");

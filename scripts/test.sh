@@ -16,10 +16,12 @@ set +e
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
-  echo "===== server-side errors logged during the run (full log: $log) ====="
-  # each ERROR line with the first lines of its stack trace and its root cause
-  awk '/ ERROR [0-9]+ --- /{n=4; print; next}
-       /^Caused by: /{print; next}
+  echo "===== requests answered 500 during the run (full log: $log) ====="
+  # each 500 logged by the server (ProblemTranslator, or WebFlux for failures outside a controller) with the first
+  # lines of its stack trace and its root causes; tests that provoke failures on purpose do not answer 500
+  awk '/ ERROR [0-9]+ --- .*(unexpected failure|500 Server Error|Error for HTTP)/{n=4; c=1; print; next}
+       / (ERROR|WARN|INFO) [0-9]+ --- /{n=0; c=0; next}
+       c && /^Caused by: /{print; next}
        n>0 && /^\t?at |^[a-zA-Z.]+(Exception|Error)/{print; n--}' "$log" | cut -c1-300 | tail -n 40
 fi
 exit "$status"

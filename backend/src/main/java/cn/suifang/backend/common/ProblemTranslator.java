@@ -59,6 +59,24 @@ public class ProblemTranslator {
         return problem(HttpStatus.BAD_REQUEST, "invalid-input", "SF-1001", detail, errors);
     }
 
+    /** A constraint on a request parameter or path variable ({@code @Max} on {@code limit}, {@code @Pattern} …). */
+    @ExceptionHandler(jakarta.validation.ConstraintViolationException.class)
+    ResponseEntity<ProblemDetail> parameter(jakarta.validation.ConstraintViolationException e) {
+        List<ApiException.FieldProblem> errors = e.getConstraintViolations().stream()
+                .map(v -> new ApiException.FieldProblem(lastNode(v.getPropertyPath().toString()), v.getMessage()))
+                .sorted(java.util.Comparator.comparing(ApiException.FieldProblem::field))
+                .toList();
+        String detail = "请求参数有误：" + errors.stream()
+                .map(f -> f.field() + " " + f.message()).collect(Collectors.joining("；"));
+        return problem(HttpStatus.BAD_REQUEST, "invalid-input", "SF-1013", detail, errors);
+    }
+
+    /** "myTasks.limit" → "limit": the parameter, not the Java method. */
+    private static String lastNode(String path) {
+        int dot = path.lastIndexOf('.');
+        return dot < 0 ? path : path.substring(dot + 1);
+    }
+
     @ExceptionHandler(ServerWebInputException.class)
     ResponseEntity<ProblemDetail> input(ServerWebInputException e) {
         Throwable cause = e.getCause();

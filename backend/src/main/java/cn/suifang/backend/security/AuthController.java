@@ -1,6 +1,5 @@
 package cn.suifang.backend.security;
 
-import cn.suifang.backend.audit.AuditService;
 import cn.suifang.backend.common.ApiException;
 import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.backend.organisation.OrganisationService;
@@ -22,37 +21,31 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Sign-in. Demo mode (suifang.demo.enabled, off in production) takes a staff id or patient id;
- * WeCom OAuth and mini-program login arrive with their own issues. With demo mode off these
- * endpoints answer 404 as if they did not exist.
+ * Demo sign-in (suifang.demo.enabled, off in production) takes a staff id or patient id; with demo mode off these
+ * endpoints answer 404 as if they did not exist. Staff sign in through WeCom OAuth in production
+ * (wecom.WecomSignInController); both end in {@link SignInService}.
  */
 @RestController
 @RequestMapping("/api")
-@Tag(name = "登录", description = "演示模式登录；企业微信与小程序登录见后续版本")
+@Tag(name = "登录", description = "演示模式登录、当前登录者、退出；企业微信免密登录见“企业微信登录”")
 class AuthController {
 
     private final TokenService tokens;
     private final OrganisationService organisation;
     private final SuifangProperties properties;
     private final DatabaseClient db;
-    private final AuditService audit;
+    private final SignInService signIn;
 
     AuthController(TokenService tokens, OrganisationService organisation, SuifangProperties properties,
-                   DatabaseClient db, AuditService audit) {
+                   DatabaseClient db, SignInService signIn) {
         this.tokens = tokens;
         this.organisation = organisation;
         this.properties = properties;
         this.db = db;
-        this.audit = audit;
+        this.signIn = signIn;
     }
 
     record DemoLogin(Long staffId, Long patientId) {
-    }
-
-    record TokenResponse(String token, String tokenType, long expiresInSeconds, Me me) {
-    }
-
-    record Me(String type, long id, long hospitalId, long departmentId, Set<Role> roles, String name) {
     }
 
     record DemoAccount(long staffId, String name, String departmentName, List<Role> roles, long openTasks) {
@@ -60,7 +53,7 @@ class AuthController {
 
     @PostMapping("/auth/demo-login")
     @Operation(summary = "演示登录", description = "仅演示模式：用人员 ID 或患者 ID 换取令牌")
-    Mono<TokenResponse> demoLogin(@Valid @RequestBody DemoLogin request) {
+    Mono<SignInService.TokenResponse> demoLogin(@Valid @RequestBody DemoLogin request) {
         requireDemo();
         if ((request.staffId() == null) == (request.patientId() == null)) {
             throw ApiException.badRequest(1901, "staffId", "请提供 staffId 或 patientId 其中之一");
@@ -75,11 +68,7 @@ class AuthController {
         return principal
                 .switchIfEmpty(Mono.error(() -> new ApiException(org.springframework.http.HttpStatus.UNAUTHORIZED,
                         "unauthorized", 1902, "账号不存在或已停用")))
-                .flatMap(p -> tokens.issue(p).flatMap(token -> me(p).flatMap(me ->
-                        audit.record(p, "LOGIN_DEMO", p.type().name().toLowerCase(), p.id(),
-                                        p.type() == Principal.ActorType.PATIENT ? List.of(p.id()) : List.of(), null)
-                                .thenReturn(new TokenResponse(token, "Bearer",
-                                        properties.security().tokenTtl().toSeconds(), me)))));
+                .flatMap(p -> signIn.signIn(p, "LOGIN_DEMO"));
     }
 
     @GetMapping("/auth/demo-accounts")
@@ -109,15 +98,8 @@ class AuthController {
 
     @GetMapping("/me")
     @Operation(summary = "当前登录者")
-    Mono<Me> current(@AuthenticationPrincipal Principal principal) {
-        return me(principal);
-    }
-
-    private Mono<Me> me(Principal p) {
-        String table = p.type() == Principal.ActorType.PATIENT ? "patient" : "staff";
-        return db.sql("SELECT name FROM " + table + " WHERE id = :id").bind("id", p.id())
-                .map(r -> r.get(0, String.class)).one().defaultIfEmpty("")
-                .map(name -> new Me(p.type().name(), p.id(), p.hospitalId(), p.departmentId(), p.roles(), name));
+    Mono<SignInService.Me> current(@AuthenticationPrincipal Principal principal) {
+        return signIn.me(principal);
     }
 
     private void requireDemo() {

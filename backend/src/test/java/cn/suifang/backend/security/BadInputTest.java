@@ -278,6 +278,25 @@ class BadInputTest extends IntegrationTest {
         assertThat(result.getStatus().value()).as(bodyText(result)).isEqualTo(status);
     }
 
+    /** Query parameters out of their declared range are a 400 problem naming the parameter, not a 500. */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.CsvSource({
+            "/api/workbench/tasks?limit=0, limit",
+            "/api/workbench/tasks?limit=1000, limit",
+            "/api/workbench/tasks?view=NOPE, view",
+            "/api/auth/wecom/authorize-url?state=x, state",
+            "/api/auth/wecom/authorize-url?state=abcdefgh!x, state"})
+    void queryParameterOutOfRange_answers400NamingIt(String uri, String field) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> problem = web.get().uri(uri)
+                .header("Authorization", "Bearer " + token("cardNurse1")).exchange()
+                .expectStatus().isBadRequest()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody(Map.class).returnResult().getResponseBody();
+        assertThat((String) problem.get("code")).matches("SF-\\d{4}");
+        assertThat((List<Map<String, Object>>) problem.get("errors")).extracting(e -> e.get("field")).contains(field);
+    }
+
     @Test
     void allInvalidBatch_answers400ListingEachBadFieldOfEachRowSeparately() {
         // Setup: row 1 has a bad phone; row 2 has its dates the wrong way round AND a bad ID-card number

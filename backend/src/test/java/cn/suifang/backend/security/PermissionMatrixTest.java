@@ -164,6 +164,11 @@ class PermissionMatrixTest extends IntegrationTest {
             post("/api/auth/demo-login", Access.PUBLIC, 200, f -> Map.of("staffId", f.cardDoc())),
             get("/api/auth/demo-accounts", Access.PUBLIC),
             post("/api/auth/logout", Access.PUBLIC, 200, null),
+            get("/api/auth/wecom", Access.PUBLIC),
+            get("/api/auth/wecom/authorize-url?state=perm0state1", Access.PUBLIC),
+            // WeCom JS-SDK
+            post("/api/wecom/js-signature", Access.STAFF, 200,
+                    f -> Map.of("url", "https://suifang.example-hospital.cn/app/")),
             // who am I
             get("/api/me", Access.AUTHENTICATED),
             // workbench
@@ -262,6 +267,7 @@ class PermissionMatrixTest extends IntegrationTest {
         long draft = ((Number) post("admin", "/api/admin/pathways", TestPayloads.pathway("PERM_DRAFT")).exchange()
                 .expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody().get("id")).longValue();
         TelephonyTestState.clear(redisson, properties.redis().keyPrefix());
+        cn.suifang.backend.support.FakeWecomSignIn.install(wecom);
         long taskA = firstTask("P001");
         fixture = new Fixture(patient("P001"), taskA, patient("P002"), firstTask("P002"), draft,
                 count("SELECT max(id) FROM import_job"), hospital.cardTeam, hospital.staff("cardHead"),

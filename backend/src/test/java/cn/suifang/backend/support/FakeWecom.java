@@ -126,7 +126,10 @@ public final class FakeWecom {
         var url = recorded.getUrl();
         Map<String, String> query = new HashMap<>();
         for (String name : url.queryParameterNames()) {
-            query.put(name, url.queryParameter(name));
+            String value = url.queryParameter(name);
+            if (!name.isEmpty() && value != null) { // WxJava sends "ticket/get?&type=…": an empty, valueless one
+                query.put(name, value);
+            }
         }
         String raw = recorded.getBody() == null ? "" : recorded.getBody().utf8();
         JsonNode body = raw.isBlank() || !raw.strip().startsWith("{") ? null : JSON.readTree(raw);

@@ -67,7 +67,10 @@ public abstract class IntegrationTest {
     void resetDatabase() {
         clock.reset();
         wecom.reset();
-        wecomClient.service().getWxCpConfigStorage().expireAccessToken();
+        var wecomStorage = wecomClient.service().getWxCpConfigStorage();
+        wecomStorage.expireAccessToken();
+        wecomStorage.expireJsapiTicket();
+        wecomStorage.expireAgentJsapiTicket();
         resetData(db);
         hospital = TestHospital.create(db, cipher);
     }

@@ -74,6 +74,10 @@ export async function request(method, path, body, { raw = false, timeoutMs = 150
 
 export const api = {
   demoAccounts: () => request('GET', '/api/auth/demo-accounts'),
+  wecomStatus: () => request('GET', '/api/auth/wecom'),
+  wecomAuthorizeUrl: (state, redirect) =>
+    request('GET', `/api/auth/wecom/authorize-url?state=${encodeURIComponent(state)}&redirect=${encodeURIComponent(redirect)}`),
+  wecomLogin: (code) => request('POST', '/api/auth/wecom/login', { code }),
   demoLogin: (staffId) => request('POST', '/api/auth/demo-login', { staffId }),
   logout: () => request('POST', '/api/auth/logout'),
   me: () => request('GET', '/api/me'),

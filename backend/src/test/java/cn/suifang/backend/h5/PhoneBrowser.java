@@ -109,6 +109,15 @@ final class PhoneBrowser implements AutoCloseable {
         wait.withMessage(() -> "waiting for " + what).until(d -> condition.getAsBoolean());
     }
 
+    /** Runs a script in the page, e.g. to plant what an earlier visit would have left in sessionStorage. */
+    Object script(String js) {
+        return ((JavascriptExecutor) driver).executeScript(js);
+    }
+
+    String currentUrl() {
+        return driver.getCurrentUrl();
+    }
+
     String bodyText() {
         return driver.findElement(By.tagName("body")).getText();
     }

@@ -76,6 +76,8 @@ class PermissionMatrixTest extends IntegrationTest {
     static final String CALL_NOT_FOUND = "SF-2010";
     static final String DASHBOARD_DENIED = "SF-2101";
     static final String DASHBOARD_ITEMS_DENIED = "SF-2102";
+    static final String HANDOVER_DENIED = "SF-2401";
+    static final String HANDOVER_OTHER_DEPARTMENT = "SF-2404";
 
     enum Access {
         /** Sign-in: answers without credentials. */
@@ -94,7 +96,11 @@ class PermissionMatrixTest extends IntegrationTest {
         /** Dashboard numbers: department heads (their department) and admins (the hospital). */
         DASHBOARD,
         /** The patient lists behind dashboard numbers: department heads only. */
-        DASHBOARD_ITEMS;
+        DASHBOARD_ITEMS,
+        /** Handing cardiology staff over: the cardiology head and admins; another department's head is refused. */
+        CARD_HANDOVER,
+        /** The handover list: heads (their department) and admins. */
+        HANDOVER_LIST;
 
         Expected expectedFor(String caller, Endpoint e) {
             boolean patient = PATIENT.equals(caller);
@@ -115,6 +121,11 @@ class PermissionMatrixTest extends IntegrationTest {
                 case DASHBOARD_ITEMS -> patient ? staffOnly
                         : Set.of("cardHead", "endoHead").contains(caller) ? ok
                         : new Expected(403, "admin".equals(caller) ? DASHBOARD_ITEMS_DENIED : DASHBOARD_DENIED);
+                case CARD_HANDOVER -> patient ? staffOnly
+                        : Set.of("admin", "cardHead").contains(caller) ? ok
+                        : new Expected(403, "endoHead".equals(caller) ? HANDOVER_OTHER_DEPARTMENT : HANDOVER_DENIED);
+                case HANDOVER_LIST -> patient ? staffOnly
+                        : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, HANDOVER_DENIED);
             };
         }
     }
@@ -218,6 +229,14 @@ class PermissionMatrixTest extends IntegrationTest {
             new Endpoint(HttpMethod.POST, "/api/admin/discharges/csv?source=HIS", Access.ADMIN, 202, null,
                     MediaType.parseMediaType("text/csv;charset=UTF-8"), f -> CSV),
             get("/api/admin/import-jobs/{importJob}", Access.ADMIN),
+            // handover
+            post("/api/handovers/preview", Access.CARD_HANDOVER, 200,
+                    f -> Map.of("fromStaffId", f.cardDoc(), "toStaffId", f.cardHead())),
+            post("/api/handovers", Access.CARD_HANDOVER, 200,
+                    f -> Map.of("fromStaffId", f.cardDoc(), "toStaffId", f.cardHead(), "requestId", UUID.randomUUID().toString())),
+            get("/api/handovers", Access.HANDOVER_LIST),
+            new Endpoint(HttpMethod.PUT, "/api/patients/{patientA}/wecom-contact", Access.SEES_PATIENT_A, 200,
+                    PATIENT_NOT_FOUND, MediaType.APPLICATION_JSON, f -> Map.of("externalUserId", "wmPermissionA")),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));
 
@@ -268,6 +287,8 @@ class PermissionMatrixTest extends IntegrationTest {
                 .expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody().get("id")).longValue();
         TelephonyTestState.clear(redisson, properties.redis().keyPrefix());
         cn.suifang.backend.support.FakeWecomSignIn.install(wecom);
+        // every staff member has a WeCom account (linking a patient's WeCom contact needs one)
+        db.sql("UPDATE staff SET wecom_user_id = 'wx' || employee_no").then().block();
         long taskA = firstTask("P001");
         fixture = new Fixture(patient("P001"), taskA, patient("P002"), firstTask("P002"), draft,
                 count("SELECT max(id) FROM import_job"), hospital.cardTeam, hospital.staff("cardHead"),
@@ -591,7 +612,8 @@ class PermissionMatrixTest extends IntegrationTest {
     private Map<String, String> persistentState() {
         Map<String, String> state = new LinkedHashMap<>();
         for (String table : List.of("patient", "encounter", "care_plan", "follow_up_task", "follow_up_note", "observation",
-                "staff", "care_team", "care_team_member", "pathway", "pathway_step", "import_job", "call_record", "call_event")) {
+                "staff", "care_team", "care_team_member", "pathway", "pathway_step", "import_job", "call_record", "call_event",
+                "handover", "patient_wecom_contact")) {
             state.put(table, Long.toString(count("SELECT count(*) FROM " + table)));
         }
         state.put("tasks", db.sql("SELECT COALESCE(string_agg(id || ':' || status || ':' || attempts, ',' ORDER BY id), '') "

@@ -158,7 +158,7 @@ public class HandoverService {
     public Mono<Handover> execute(Principal principal, long fromId, long toId, UUID requestId) {
         return authorise(principal, fromId, toId)
                 .flatMap(pair -> tx.transactional(move(principal, pair[0], pair[1], requestId, Reason.MANUAL)))
-                .flatMap(id -> afterCommit(id).then(get(principal, id)));
+                .flatMap(id -> afterCommit(id).then(load(principal, id, false)));
     }
 
     /**
@@ -268,6 +268,11 @@ public class HandoverService {
     // ------------------------------------------------------------------ read
 
     public Mono<Handover> get(Principal principal, long id) {
+        return load(principal, id, true);
+    }
+
+    /** The handover with its items; {@code auditRead} false when the caller just did it (the HANDOVER row says it all). */
+    private Mono<Handover> load(Principal principal, long id, boolean auditRead) {
         principal.requireStaff();
         return db.sql("""
                         SELECT h.*, a.name AS from_name, a.department_id AS from_dept, b.name AS to_name
@@ -291,8 +296,8 @@ public class HandoverService {
                                     json.readTree(r.get("summary", String.class)), null))
                             .all().collectList() : Mono.just(List.of());
                     return Mono.zip(items, transfers.ofHandover(id, show).collectList())
-                            .flatMap(t -> audit.record(principal, "HANDOVER_READ", "handover", id,
-                                            t.getT1().stream().map(Item::patientId).toList(), null)
+                            .flatMap(t -> (auditRead ? audit.record(principal, "HANDOVER_READ", "handover", id,
+                                            t.getT1().stream().map(Item::patientId).toList(), null) : Mono.<Void>empty())
                                     .thenReturn(new Handover(h.id(), h.requestId(), h.fromStaffId(), h.fromName(), h.toStaffId(),
                                             h.toName(), h.reason(), h.patients(), h.tasks(), h.alerts(), h.teamSeats(),
                                             h.requestedBy(), h.createdAt(), show, t.getT1(), t.getT2())));

@@ -37,6 +37,8 @@ class SecurityConfig {
             "detail":"请重新登录后再试","code":"SF-1100"}""";
 
     static final String CDR_PATH = "/api/telephony/cdr";
+    /** WeCom's callbacks: authenticated by msg_signature (Token) and the AES key, checked by WecomCallbackController. */
+    static final String WECOM_CALLBACK_PATH = "/api/wecom/callback";
 
     @Bean
     SecurityWebFilterChain securityWebFilterChain(ServerHttpSecurity http, TokenService tokens) {
@@ -47,7 +49,7 @@ class SecurityConfig {
         bearer.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
         // a client still holding an expired token must be able to sign in again
         bearer.setRequiresAuthenticationMatcher(new NegatedServerWebExchangeMatcher(
-                ServerWebExchangeMatchers.pathMatchers("/api/auth/**", CDR_PATH)));
+                ServerWebExchangeMatchers.pathMatchers("/api/auth/**", CDR_PATH, WECOM_CALLBACK_PATH)));
 
         return http
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
@@ -60,6 +62,7 @@ class SecurityConfig {
                 .authorizeExchange(ex -> ex
                         .pathMatchers("/api/auth/**").permitAll()
                         .pathMatchers(org.springframework.http.HttpMethod.POST, CDR_PATH).permitAll()
+                        .pathMatchers(WECOM_CALLBACK_PATH).permitAll()
                         .pathMatchers("/api/**").authenticated()
                         .pathMatchers("/actuator/health/**", "/actuator/health", "/actuator/prometheus",
                                 "/actuator/info").permitAll()

@@ -111,6 +111,25 @@ class HandoverTest extends IntegrationTest {
     }
 
     @Test
+    void handoverDetail_isForTheDepartmentsHeadAndTheAdministrator() {
+        Object id = execute(UUID.randomUUID()).get("id");
+
+        get("cardHead", "/api/handovers/{id}", id).exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.itemsShown").isEqualTo(true).jsonPath("$.items.length()").isEqualTo(3)
+                .jsonPath("$.items[0].summary.openTasks").isArray();
+        get("admin", "/api/handovers/{id}", id).exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.patients").isEqualTo(3).jsonPath("$.items.length()").isEqualTo(0);
+        for (String other : List.of("endoHead", "cardDoc", "cardDoc2", "cardNurse1")) {
+            get(other, "/api/handovers/{id}", id).exchange().expectStatus().isNotFound()
+                    .expectBody().jsonPath("$.code").isEqualTo("SF-2405");
+        }
+        web.get().uri("/api/handovers/{id}", id).header("Authorization", "Bearer " + patientToken(patient("P001")))
+                .exchange().expectStatus().isForbidden();
+        web.get().uri("/api/handovers/{id}", id).exchange().expectStatus().isUnauthorized();
+        assertThat(count("SELECT count(*) FROM audit_event WHERE action = 'HANDOVER_READ'")).isEqualTo(2);
+    }
+
+    @Test
     void failureHalfway_movesNothing() {
         // Setup: the care-team step (after patients, tasks and alerts have moved) fails, as a lost connection would
         db.sql("""

@@ -45,6 +45,8 @@ public abstract class IntegrationTest {
     protected OrganisationService organisation;
     @Autowired
     protected WecomClient wecomClient;
+    @Autowired
+    protected RecordingWecomListener wecomEvents;
 
     /** The WeCom every test talks to (shared/fixtures/wecom): one per JVM, so all test contexts stay cacheable. */
     protected final FakeWecom wecom = FakeWecom.shared();
@@ -67,6 +69,7 @@ public abstract class IntegrationTest {
     void resetDatabase() {
         clock.reset();
         wecom.reset();
+        wecomEvents.reset();
         var wecomStorage = wecomClient.service().getWxCpConfigStorage();
         wecomStorage.expireAccessToken();
         wecomStorage.expireJsapiTicket();

@@ -4,7 +4,7 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 
-/** Replaces the system clock with one tests can set. */
+/** Replaces the system clock with one tests can set, and notes where WeCom's events were routed. */
 @TestConfiguration
 public class TestClockConfig {
 
@@ -12,5 +12,10 @@ public class TestClockConfig {
     @Primary
     MutableClock testClock() {
         return new MutableClock();
+    }
+
+    @Bean
+    RecordingWecomListener recordingWecomListener() {
+        return new RecordingWecomListener();
     }
 }

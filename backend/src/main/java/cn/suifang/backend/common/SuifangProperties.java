@@ -152,12 +152,33 @@ public record SuifangProperties(
                         @DefaultValue("5s") Duration poolWaitTimeout,
                         @DefaultValue("20") @Min(1) int maxConnections,
                         @DefaultValue("1000") @Min(0) int retrySleepMillis,
-                        @DefaultValue("3") @Min(0) int maxRetryTimes) {
+                        @DefaultValue("3") @Min(0) int maxRetryTimes,
+                        @Valid @DefaultValue Messages messages) {
 
         /** WeCom is configured: corp id, secret and agent id are all set. */
         public boolean enabled() {
             return !corpId.isBlank() && !secret.isBlank() && agentId > 0;
         }
+    }
+
+    /**
+     * App messages to staff (docs/wecom.md §消息推送).
+     *
+     * @param perMinute        messages to one member within {@code minuteWindow} (WeCom: 30 a minute)
+     * @param minuteWindow     the short window (tests shorten it)
+     * @param perHour          messages to one member within {@code hourWindow} (WeCom: 1000 an hour)
+     * @param hourWindow       the long window
+     * @param dispatchInterval how often queued messages are sent
+     * @param maxAttempts      tries for a message WeCom answers with a transient error before it is given up
+     * @param digestCron       when the morning digest of due and overdue follow-ups goes out (hospital's zone)
+     */
+    public record Messages(@DefaultValue("30") @Min(1) int perMinute,
+                           @DefaultValue("60s") Duration minuteWindow,
+                           @DefaultValue("1000") @Min(1) int perHour,
+                           @DefaultValue("1h") Duration hourWindow,
+                           @DefaultValue("5s") Duration dispatchInterval,
+                           @DefaultValue("8") @Min(1) int maxAttempts,
+                           @DefaultValue("0 30 7 * * *") String digestCron) {
     }
 
     public record Miniapp(@DefaultValue("https://api.weixin.qq.com") String baseUrl,

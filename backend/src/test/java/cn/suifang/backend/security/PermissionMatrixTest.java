@@ -237,6 +237,8 @@ class PermissionMatrixTest extends IntegrationTest {
             get("/api/handovers", Access.HANDOVER_LIST),
             new Endpoint(HttpMethod.PUT, "/api/patients/{patientA}/wecom-contact", Access.SEES_PATIENT_A, 200,
                     PATIENT_NOT_FOUND, MediaType.APPLICATION_JSON, f -> Map.of("externalUserId", "wmPermissionA")),
+            // WeCom messages sent to staff
+            get("/api/admin/wecom/messages", Access.ADMIN),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));
 

@@ -7,6 +7,7 @@ import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.ZoneId;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -153,7 +154,8 @@ public record SuifangProperties(
                         @DefaultValue("20") @Min(1) int maxConnections,
                         @DefaultValue("1000") @Min(0) int retrySleepMillis,
                         @DefaultValue("3") @Min(0) int maxRetryTimes,
-                        @Valid @DefaultValue Messages messages) {
+                        @Valid @DefaultValue Messages messages,
+                        @Valid @DefaultValue Sync sync) {
 
         /** WeCom is configured: corp id, secret and agent id are all set. */
         public boolean enabled() {
@@ -179,6 +181,27 @@ public record SuifangProperties(
                            @DefaultValue("5s") Duration dispatchInterval,
                            @DefaultValue("8") @Min(1) int maxAttempts,
                            @DefaultValue("0 30 7 * * *") String digestCron) {
+    }
+
+    /**
+     * The staff directory sync from WeCom (docs/wecom.md §通讯录同步).
+     *
+     * @param interval  how often the full sync runs (one instance at a time)
+     * @param roleRules how a member's WeCom position / leader flag becomes Suifang roles, first match wins; empty =
+     *                  the built-in rules (主任 → 科室主任+医师, 护 → 随访护士, 营养 → 营养师, 心理 → 心理咨询师,
+     *                  康复 → 康复治疗师, 医 → 医师)
+     */
+    public record Sync(@DefaultValue("6h") Duration interval,
+                       @DefaultValue List<@Valid RoleRule> roleRules) {
+    }
+
+    /**
+     * @param positionContains any of these in the WeCom position (职务) matches; empty = any position
+     * @param leader           when set, matches only members who are (true) or are not (false) leaders of their department
+     * @param roles            the Suifang roles given
+     */
+    public record RoleRule(@DefaultValue List<String> positionContains, Boolean leader,
+                           @NotNull java.util.Set<cn.suifang.backend.security.Role> roles) {
     }
 
     public record Miniapp(@DefaultValue("https://api.weixin.qq.com") String baseUrl,

@@ -36,9 +36,30 @@ public class TokenService {
         byte[] raw = new byte[32];
         random.nextBytes(raw);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        var index = redis.<String>getSet(indexKey(principal.type(), principal.id()), StringCodec.INSTANCE);
         return redis.<String>getBucket(key(token), StringCodec.INSTANCE)
                 .set(encode(principal), properties.security().tokenTtl())
+                .then(index.add(key(token)))
+                .then(index.expire(properties.security().tokenTtl()))
                 .thenReturn(token);
+    }
+
+    /**
+     * Every token of this staff member or patient stops working at once, on every instance: a deactivated account,
+     * a doctor who left the hospital. Returns how many were revoked.
+     */
+    public Mono<Long> revokeAll(Principal.ActorType type, long id) {
+        var index = redis.<String>getSet(indexKey(type, id), StringCodec.INSTANCE);
+        return index.readAll()
+                .flatMapMany(reactor.core.publisher.Flux::fromIterable)
+                .concatMap(k -> redis.getBucket(k, StringCodec.INSTANCE).delete())
+                .filter(Boolean::booleanValue)
+                .count()
+                .flatMap(n -> index.delete().thenReturn(n));
+    }
+
+    private String indexKey(Principal.ActorType type, long id) {
+        return properties.redis().keyPrefix() + ":tokens-of:" + type.name().toLowerCase() + ":" + id;
     }
 
     public Mono<Principal> resolve(String token) {

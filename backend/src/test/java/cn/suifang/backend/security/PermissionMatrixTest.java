@@ -144,7 +144,7 @@ class PermissionMatrixTest extends IntegrationTest {
             return path.replace("{patientA}", Long.toString(patientA)).replace("{taskA}", Long.toString(taskA))
                     .replace("{patientB}", Long.toString(patientB)).replace("{taskB}", Long.toString(taskB))
                     .replace("{draftPathway}", Long.toString(draftPathway)).replace("{importJob}", Long.toString(importJob))
-                    .replace("{cardTeam}", Long.toString(cardTeam))
+                    .replace("{cardTeam}", Long.toString(cardTeam)).replace("{cardCode}", "CARD")
                     .replace("{endedCallA}", endedCallA.toString()).replace("{liveCallA}", liveCallA.toString());
         }
 
@@ -237,8 +237,12 @@ class PermissionMatrixTest extends IntegrationTest {
             get("/api/handovers", Access.HANDOVER_LIST),
             new Endpoint(HttpMethod.PUT, "/api/patients/{patientA}/wecom-contact", Access.SEES_PATIENT_A, 200,
                     PATIENT_NOT_FOUND, MediaType.APPLICATION_JSON, f -> Map.of("externalUserId", "wmPermissionA")),
-            // WeCom messages sent to staff
+            // WeCom messages sent to staff, the directory sync
             get("/api/admin/wecom/messages", Access.ADMIN),
+            get("/api/admin/wecom/sync-runs", Access.ADMIN),
+            post("/api/admin/wecom/sync", Access.ADMIN, 200, null),
+            new Endpoint(HttpMethod.PUT, "/api/admin/departments/{cardCode}/wecom-department", Access.ADMIN, 200, null,
+                    MediaType.APPLICATION_JSON, f -> Map.of("wecomDepartmentId", 2)),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));
 

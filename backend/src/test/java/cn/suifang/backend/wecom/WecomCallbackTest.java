@@ -41,6 +41,12 @@ class WecomCallbackTest extends IntegrationTest {
                 .expectStatus().isOk().expectBody(String.class).isEqualTo("8362784378734984");
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void directory() {
+        // the member the events are about, in a WeCom department Suifang does not follow (the sync leaves it alone)
+        cn.suifang.backend.support.FakeWecomDirectory.install(wecom).department(9, "后勤").member("zhangsan", "张三", 9, "干事", false);
+    }
+
     @Test
     void everyContactEvent_reachesTheListenersInOrder() throws Exception {
         for (String event : List.of(

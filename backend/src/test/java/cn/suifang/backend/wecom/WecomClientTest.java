@@ -112,7 +112,7 @@ class WecomClientTest extends IntegrationTest {
         SuifangProperties.Wecom c = properties.wecom();
         SuifangProperties broken = withWecom(new SuifangProperties.Wecom("http://127.0.0.1:9", c.corpId(), c.secret(),
                 c.agentId(), c.token(), c.aesKey(), c.appUrl(), java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(1),
-                java.time.Duration.ofSeconds(1), 2, 0, 0, c.messages()));
+                java.time.Duration.ofSeconds(1), 2, 0, 0, c.messages(), c.sync()));
         WecomClient client = new WecomClient(broken, redisson);
         try {
             client.service().getWxCpConfigStorage().expireAccessToken();
@@ -130,7 +130,7 @@ class WecomClientTest extends IntegrationTest {
     void withoutConfiguration_wecomIsOff_andCallsAnswer503() {
         SuifangProperties.Wecom c = properties.wecom();
         WecomClient off = new WecomClient(withWecom(new SuifangProperties.Wecom(c.baseUrl(), "", "", 0, "", "", "",
-                c.connectTimeout(), c.readTimeout(), c.poolWaitTimeout(), 2, 0, 0, c.messages())), redisson);
+                c.connectTimeout(), c.readTimeout(), c.poolWaitTimeout(), 2, 0, 0, c.messages(), c.sync())), redisson);
 
         assertThat(off.enabled()).isFalse();
         assertThatThrownBy(() -> zhangsan(off))

@@ -82,6 +82,10 @@ export const api = {
   logout: () => request('POST', '/api/auth/logout'),
   me: () => request('GET', '/api/me'),
   taskCounts: () => request('GET', '/api/workbench/task-counts'),
+  staff: () => request('GET', '/api/admin/staff'),
+  handoverPreview: (fromStaffId, toStaffId) => request('POST', '/api/handovers/preview', { fromStaffId, toStaffId }),
+  handover: (fromStaffId, toStaffId, requestId) => request('POST', '/api/handovers', { fromStaffId, toStaffId, requestId }),
+  handovers: () => request('GET', '/api/handovers?limit=20'),
   tasks: (view, cursor, limit = 20) =>
     request('GET', `/api/workbench/tasks?view=${view}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   task: (taskId) => request('GET', `/api/tasks/${taskId}`),

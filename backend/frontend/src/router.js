@@ -16,6 +16,7 @@ const router = createRouter({
     { path: '/admin/pathways/:pathwayId', component: () => import('./views/PathwayView.vue'), props: true },
     { path: '/admin/import', component: () => import('./views/ImportView.vue') },
     { path: '/dashboard', component: () => import('./views/DashboardView.vue') },
+    { path: '/handover', component: () => import('./views/HandoverView.vue') },
     { path: '/dashboard/items', component: () => import('./views/DashboardItemsView.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/tasks' }
   ],

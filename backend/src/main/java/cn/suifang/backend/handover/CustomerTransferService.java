@@ -2,19 +2,15 @@ package cn.suifang.backend.handover;
 
 import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.backend.crypto.Masking;
-import cn.suifang.backend.wecom.WecomClient;
+import cn.suifang.backend.wecom.WecomCustomers;
 import cn.suifang.backend.wecom.WecomException;
 import java.time.Clock;
-import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import me.chanjar.weixin.cp.bean.external.WxCpUserTransferCustomerReq;
-import me.chanjar.weixin.cp.bean.external.WxCpUserTransferResultResp;
 import org.redisson.api.RedissonReactiveClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,18 +36,18 @@ public class CustomerTransferService {
     public static final String BLOCKED = "LIMIT_90_DAYS";
     public static final String NO_WECOM_ACCOUNT = "NO_WECOM_ACCOUNT";
 
-    static final int BATCH = 100;
+    static final int BATCH = WecomCustomers.MAX_PER_CALL;
     static final int TRANSFERS_PER_90_DAYS = 2;
     private static final String COUNTED = "('STARTED', 'WAITING', 'COMPLETED')";
     private static final Logger log = LoggerFactory.getLogger(CustomerTransferService.class);
 
     private final DatabaseClient db;
-    private final WecomClient wecom;
+    private final WecomCustomers wecom;
     private final RedissonReactiveClient redis;
     private final SuifangProperties properties;
     private final Clock clock;
 
-    CustomerTransferService(DatabaseClient db, WecomClient wecom, RedissonReactiveClient redis, SuifangProperties properties,
+    CustomerTransferService(DatabaseClient db, WecomCustomers wecom, RedissonReactiveClient redis, SuifangProperties properties,
                             Clock clock) {
         this.db = db;
         this.wecom = wecom;
@@ -128,21 +124,11 @@ public class CustomerTransferService {
     }
 
     private Mono<Void> start(long handoverId, Pair pair, List<String> customers) {
-        WxCpUserTransferCustomerReq req = new WxCpUserTransferCustomerReq();
-        req.setHandOverUserid(pair.from());
-        req.setTakeOverUserid(pair.to());
-        req.setExternalUserid(new ArrayList<>(customers));
-        if (!pair.resigned()) { // 在职继承 only: the message the customer gets once the new doctor takes over
-            req.setTransferMsg("您好，您的随访医生已调整，后续将由新的医生继续为您提供随访服务。");
-        }
-        String operation = pair.resigned() ? "externalcontact/resigned/transfer_customer" : "externalcontact/transfer_customer";
-        return wecom.call(operation, s -> pair.resigned()
-                        ? s.getExternalContactService().resignedTransferCustomer(req)
-                        : s.getExternalContactService().transferCustomer(req))
-                .flatMapMany(resp -> Flux.fromIterable(resp.getCustomer() == null ? List.of() : resp.getCustomer()))
-                .concatMap(c -> mark(handoverId, c.getExternalUserid(),
-                        c.getErrcode() == null || c.getErrcode() == 0 ? "STARTED" : "FAILED",
-                        c.getErrcode() == null || c.getErrcode() == 0 ? null : c.getErrcode()))
+        return wecom.transfer(pair.from(), pair.to(), pair.resigned(), customers,
+                        "您好，您的随访医生已调整，后续将由新的医生继续为您提供随访服务。")
+                .flatMapMany(Flux::fromIterable)
+                .concatMap(c -> mark(handoverId, c.externalUserId(), c.errcode() == 0 ? "STARTED" : "FAILED",
+                        c.errcode() == 0 ? null : c.errcode()))
                 .then()
                 .onErrorResume(WecomException.class, e -> e.isTransient()
                         ? Mono.error(e) // stays QUEUED: the poller asks again
@@ -193,44 +179,31 @@ public class CustomerTransferService {
     }
 
     private Mono<Void> results(Pair pair, String cursor) {
-        String operation = pair.resigned() ? "externalcontact/resigned/transfer_result" : "externalcontact/transfer_result";
-        return wecom.call(operation, s -> pair.resigned()
-                        ? s.getExternalContactService().resignedTransferResult(pair.from(), pair.to(), cursor)
-                        : s.getExternalContactService().transferResult(pair.from(), pair.to(), cursor))
-                .flatMap(resp -> Flux.fromIterable(resp.getCustomer() == null ? List.of() : resp.getCustomer())
+        return wecom.results(pair.from(), pair.to(), pair.resigned(), cursor)
+                .flatMap(page -> Flux.fromIterable(page.results())
                         .concatMap(c -> result(pair, c))
-                        .then(resp.getNextCursor() == null || resp.getNextCursor().isBlank() || resp.getNextCursor().equals(cursor)
-                                ? Mono.<Void>empty() : results(pair, resp.getNextCursor())));
+                        .then(page.nextCursor() == null || page.nextCursor().isBlank() || page.nextCursor().equals(cursor)
+                                ? Mono.<Void>empty() : results(pair, page.nextCursor())));
     }
 
-    private Mono<Void> result(Pair pair, WxCpUserTransferResultResp.TransferResult c) {
-        if (c.getStatus() == null || c.getExternalUserid() == null) {
-            return Mono.empty();
-        }
-        String status = switch (c.getStatus()) {
-            case COMPLETE -> "COMPLETED";
-            case WAITING -> "WAITING";
-            case REFUSED -> "REFUSED";
-            case LIMIT -> "LIMIT_REACHED";
-            case NORECORD -> "NO_RECORD";
-        };
-        OffsetDateTime at = c.getTakeOverTime() == null || c.getTakeOverTime() == 0 ? null
-                : OffsetDateTime.ofInstant(Instant.ofEpochSecond(c.getTakeOverTime()), ZoneOffset.UTC);
+    private Mono<Void> result(Pair pair, WecomCustomers.Result c) {
+        String status = c.status().name();
+        OffsetDateTime at = c.takeoverAt() == null ? null : OffsetDateTime.ofInstant(c.takeoverAt(), ZoneOffset.UTC);
         return db.sql("""
                         UPDATE customer_transfer SET status = :st, takeover_at = :at, polls = polls + 1, changed_at = now()
                         WHERE handover_userid = :au AND takeover_userid = :bu AND resigned = :r AND external_userid = :e
                           AND status IN ('STARTED', 'WAITING')
                         RETURNING handover_id""")
                 .bind("st", status).bind("at", cn.suifang.backend.common.Rows.param(at, OffsetDateTime.class))
-                .bind("au", pair.from()).bind("bu", pair.to()).bind("r", pair.resigned()).bind("e", c.getExternalUserid())
+                .bind("au", pair.from()).bind("bu", pair.to()).bind("r", pair.resigned()).bind("e", c.externalUserId())
                 .map(r -> r.get(0, Long.class)).all()
-                .concatMap(h -> "COMPLETED".equals(status) ? db.sql("""
+                .concatMap(h -> c.status() == WecomCustomers.Status.COMPLETED ? db.sql("""
                                 UPDATE patient_wecom_contact c SET staff_id = h.to_staff_id
                                 FROM handover h
                                 WHERE h.id = :h AND c.external_userid = :e AND c.staff_id = h.from_staff_id
                                   AND NOT EXISTS (SELECT 1 FROM patient_wecom_contact y
                                                   WHERE y.external_userid = :e AND y.staff_id = h.to_staff_id)""")
-                        .bind("h", h).bind("e", c.getExternalUserid()).then() : Mono.empty())
+                        .bind("h", h).bind("e", c.externalUserId()).then() : Mono.empty())
                 .then();
     }
 

@@ -308,7 +308,7 @@ public class HandoverService {
     public Mono<List<Handover>> list(Principal principal, int limit) {
         principal.requireStaff();
         if (!principal.has(Role.ADMIN) && !principal.head()) {
-            return Mono.error(ApiException.forbidden(2401, "交接仅限科室主任或信息科管理员办理和查看"));
+            return Mono.error(ApiException.forbidden(2410, "交接记录仅限科室主任或信息科管理员查看"));
         }
         return db.sql("""
                         SELECT h.*, a.name AS from_name, b.name AS to_name
@@ -360,7 +360,7 @@ public class HandoverService {
                     Staff a = t.getT1();
                     Staff b = t.getT2();
                     if (a.hospitalId() != principal.hospitalId() || b.hospitalId() != principal.hospitalId()) {
-                        return Mono.error(ApiException.notFound(2403, "人员不存在或不在本院"));
+                        return Mono.error(ApiException.notFound(2411, "人员不存在或不在本院"));
                     }
                     if (!admin && (a.departmentId() != principal.departmentId() || b.departmentId() != principal.departmentId())) {
                         return Mono.error(ApiException.forbidden(2404, "科室主任只能在本科室人员之间办理交接"));

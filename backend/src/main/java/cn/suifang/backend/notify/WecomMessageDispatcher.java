@@ -1,12 +1,11 @@
 package cn.suifang.backend.notify;
 
 import cn.suifang.backend.common.SuifangProperties;
-import cn.suifang.backend.wecom.WecomClient;
+import cn.suifang.backend.wecom.WecomMessenger;
 import cn.suifang.backend.wecom.WecomException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import me.chanjar.weixin.cp.bean.message.WxCpMessage;
 import org.redisson.api.RateType;
 import org.redisson.api.RedissonReactiveClient;
 import org.slf4j.Logger;
@@ -33,12 +32,12 @@ public class WecomMessageDispatcher {
     static final Duration STALE_CLAIM = Duration.ofMinutes(5);
 
     private final DatabaseClient db;
-    private final WecomClient wecom;
+    private final WecomMessenger wecom;
     private final RedissonReactiveClient redis;
     private final SuifangProperties properties;
     private final Clock clock;
 
-    WecomMessageDispatcher(DatabaseClient db, WecomClient wecom, RedissonReactiveClient redis, SuifangProperties properties,
+    WecomMessageDispatcher(DatabaseClient db, WecomMessenger wecom, RedissonReactiveClient redis, SuifangProperties properties,
                            Clock clock) {
         this.db = db;
         this.wecom = wecom;
@@ -107,15 +106,10 @@ public class WecomMessageDispatcher {
                         Duration wait = messages.minuteWindow().dividedBy(6);
                         return update(m.id(), "QUEUED", m.attempts(), now.plus(wait), null, null).thenReturn("DEFERRED");
                     }
-                    WxCpMessage card = WxCpMessage.TEXTCARD().toUser(m.userId()).title(m.title())
-                            .description(m.description()).url(m.url()).btnTxt("详情").build();
-                    card.setAgentId(wecom.config().agentId());
-                    card.setEnableDuplicateCheck(true);
-                    card.setDuplicateCheckInterval(1800);
-                    return wecom.call("message/send", s -> s.getMessageService().send(card))
-                            .flatMap(result -> result.getInvalidUserList().contains(m.userId())
+                    return wecom.sendCard(m.userId(), m.title(), m.description(), m.url())
+                            .flatMap(result -> result.invalidUsers().contains(m.userId())
                                     ? update(m.id(), "INVALID_USER", m.attempts() + 1, now, null, 0).thenReturn("INVALID_USER")
-                                    : update(m.id(), "SENT", m.attempts() + 1, now, result.getMsgId(), 0).thenReturn("SENT"))
+                                    : update(m.id(), "SENT", m.attempts() + 1, now, result.msgId(), 0).thenReturn("SENT"))
                             .onErrorResume(WecomException.class, e -> failed(m, now, e));
                 });
     }

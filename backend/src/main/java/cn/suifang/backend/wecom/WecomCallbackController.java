@@ -66,12 +66,12 @@ class WecomCallbackController {
         WecomCallbackCrypto crypto = crypto();
         checkTime(timestamp);
         if (!crypto.signatureMatches(signature, timestamp, nonce, echostr)) {
-            throw rejected(2302, "签名校验失败");
+            throw rejected(2307, "签名校验失败（请核对 Token 与 EncodingAESKey）");
         }
         try {
             return crypto.decrypt(echostr);
         } catch (WecomCallbackCrypto.Rejected e) {
-            throw rejected(2303, "无法解密或不是发给本企业的消息");
+            throw rejected(2308, "无法解密或不是发给本企业的消息（请核对企业ID与 EncodingAESKey）");
         }
     }
 
@@ -155,7 +155,7 @@ class WecomCallbackController {
         try {
             at = Long.parseLong(timestamp);
         } catch (NumberFormatException e) {
-            throw rejected(2306, "时间戳格式不正确");
+            throw rejected(2309, "时间戳格式不正确");
         }
         if (Math.abs(clock.instant().getEpochSecond() - at) > MAX_SKEW.toSeconds()) {
             throw rejected(2306, "时间戳超出允许范围（±5 分钟），可能是重放的请求或服务器时间不准");

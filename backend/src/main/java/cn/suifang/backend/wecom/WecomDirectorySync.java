@@ -128,7 +128,7 @@ public class WecomDirectorySync implements WecomContactListener {
     private Mono<Report> run(String trigger) {
         if (!wecom.enabled()) {
             return Mono.error(new cn.suifang.backend.common.ApiException(org.springframework.http.HttpStatus.SERVICE_UNAVAILABLE,
-                    "wecom-not-configured", 2201, "本院尚未配置企业微信，无法同步通讯录"));
+                    "wecom-not-configured", 2223, "本院尚未配置企业微信，无法同步通讯录"));
         }
         Tally tally = new Tally();
         OffsetDateTime started = OffsetDateTime.now(clock);

@@ -64,27 +64,30 @@ class CustomerTransferTest extends IntegrationTest {
 
     @Test
     void contactsMoveAfterTheHandover_perCustomerErrorsKept_resultsPolledUntilDone() {
-        patientsWithContacts(5);
+        patientsWithContacts(6);
         wecomTransfers.refuse("wmP1002", 40096); // WeCom: not Dr. Li's customer (any more)
 
         Map<String, Object> handover = handOver();
 
-        // started for four, failed for one with WeCom's errcode, in one call (≤ 100)
+        // started for five, failed for one with WeCom's errcode, in one call (≤ 100)
         assertThat(wecom.requests("/cgi-bin/externalcontact/transfer_customer")).hasSize(1)
                 .first().satisfies(r -> assertThat(r.body().get("takeover_userid").asString()).isEqualTo("ZhaoYiSheng"));
         assertThat(status("wmP1001")).isEqualTo("STARTED");
         assertThat(count("SELECT errcode FROM customer_transfer WHERE external_userid = 'wmP1002'")).isEqualTo(40096);
         assertThat(status("wmP1002")).isEqualTo("FAILED");
 
-        // 24 h later WeCom reports: one done, one still waiting, one refused by the customer, one over Dr. Zhao's limit
-        wecomTransfers.result("wmP1001", 1, 1795500000L).result("wmP1003", 2, 0).result("wmP1004", 3, 0).result("wmP1005", 4, 0);
+        // 24 h later WeCom reports: one done, one still waiting, one refused by the customer, one over Dr. Zhao's limit,
+        // one WeCom has no record of
+        wecomTransfers.result("wmP1001", 1, 1795500000L).result("wmP1003", 2, 0).result("wmP1004", 3, 0).result("wmP1005", 4, 0)
+                .result("wmP1006", 5, 0);
         transfers.poll().block();
 
         assertThat(status("wmP1001")).isEqualTo("COMPLETED");
         assertThat(status("wmP1003")).isEqualTo("WAITING");
         assertThat(status("wmP1004")).isEqualTo("REFUSED");
         assertThat(status("wmP1005")).isEqualTo("LIMIT_REACHED");
-        // four started customers at two a page: the poller followed next_cursor
+        assertThat(status("wmP1006")).isEqualTo("NO_RECORD");
+        // five started customers at two a page: the poller followed next_cursor
         assertThat(wecom.requests("/cgi-bin/externalcontact/transfer_result")).hasSizeGreaterThanOrEqualTo(2);
         // the completed customer is now Dr. Zhao's in our records too; the others stay Dr. Li's
         assertThat(count("SELECT staff_id FROM patient_wecom_contact WHERE external_userid = 'wmP1001'")).isEqualTo(zhao);
@@ -92,7 +95,7 @@ class CustomerTransferTest extends IntegrationTest {
 
         // the head sees each patient's transfer on the handover page
         get("cardHead", "/api/handovers/{id}", handover.get("id")).exchange().expectStatus().isOk().expectBody()
-                .jsonPath("$.wecomTransfers.length()").isEqualTo(5)
+                .jsonPath("$.wecomTransfers.length()").isEqualTo(6)
                 .jsonPath("$.wecomTransfers[?(@.status == 'COMPLETED')].externalUserId").isEqualTo("wmP1001");
     }
 

@@ -25,8 +25,16 @@ class WecomMessagesTest extends IntegrationTest {
 
     private FakeWecomMessages weCom;
 
+    @Autowired
+    org.redisson.api.RedissonReactiveClient redis;
+    @Autowired
+    cn.suifang.backend.common.SuifangProperties properties;
+
     @BeforeEach
     void membersOnWecom() {
+        // each test starts with the members' rate windows empty (an earlier test's cards must not count here)
+        // Redisson keeps a limiter under its name and under "{name}:value" / "{name}:permits"
+        redis.getKeys().deleteByPattern("*" + properties.redis().keyPrefix() + ":wecom:msg-rate:*").block();
         // the test profile's member window is 2 s (WeCom's is a minute), 30 messages each
         weCom = FakeWecomMessages.install(wecom, Set.of("LiYiSheng", "ChenHuShi", "ZhouHuShi"), 30, 2000);
         db.sql("""

@@ -78,6 +78,7 @@ class PermissionMatrixTest extends IntegrationTest {
     static final String DASHBOARD_ITEMS_DENIED = "SF-2102";
     static final String HANDOVER_DENIED = "SF-2401";
     static final String HANDOVER_OTHER_DEPARTMENT = "SF-2404";
+    static final String HANDOVER_LIST_DENIED = "SF-2410";
 
     enum Access {
         /** Sign-in: answers without credentials. */
@@ -125,7 +126,7 @@ class PermissionMatrixTest extends IntegrationTest {
                         : Set.of("admin", "cardHead").contains(caller) ? ok
                         : new Expected(403, "endoHead".equals(caller) ? HANDOVER_OTHER_DEPARTMENT : HANDOVER_DENIED);
                 case HANDOVER_LIST -> patient ? staffOnly
-                        : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, HANDOVER_DENIED);
+                        : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, HANDOVER_LIST_DENIED);
             };
         }
     }

@@ -28,6 +28,7 @@ public record SuifangProperties(
         @Valid @NotNull Wecom wecom,
         @Valid @NotNull Miniapp miniapp,
         @Valid @NotNull @DefaultValue Report report,
+        @Valid @NotNull @DefaultValue Alerts alerts,
         @DefaultValue("Asia/Shanghai") ZoneId zone) {
 
     /**
@@ -214,5 +215,28 @@ public record SuifangProperties(
      *                 printed health report; the first font of a collection is used
      */
     public record Report(@DefaultValue("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc") String fontPath) {
+    }
+
+    /**
+     * The alert ladder: level 1 automatic advice to the patient, level 2 the nurse coordinator, level 3 the physician;
+     * an alert not acknowledged within its level's time moves one step up (past level 3: the department head).
+     *
+     * @param level1Sla          time for the patient to confirm reading the advice before the coordinator is told
+     * @param level2Sla          time for the coordinator to acknowledge
+     * @param level3Sla          time for the physician to acknowledge ("within 48 h")
+     * @param escalationInterval how often the escalation pass runs (one instance at a time)
+     */
+    public record Alerts(@DefaultValue("72h") Duration level1Sla,
+                         @DefaultValue("24h") Duration level2Sla,
+                         @DefaultValue("48h") Duration level3Sla,
+                         @DefaultValue("1m") Duration escalationInterval) {
+
+        public Duration sla(int level) {
+            return switch (level) {
+                case 1 -> level1Sla;
+                case 2 -> level2Sla;
+                default -> level3Sla;
+            };
+        }
     }
 }

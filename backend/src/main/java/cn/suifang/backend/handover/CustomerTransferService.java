@@ -1,5 +1,6 @@
 package cn.suifang.backend.handover;
 
+import cn.suifang.backend.common.ClusterLock;
 import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.backend.crypto.Masking;
 import cn.suifang.backend.wecom.WecomCustomers;
@@ -9,9 +10,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import org.redisson.api.RedissonReactiveClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -43,15 +41,15 @@ public class CustomerTransferService {
 
     private final DatabaseClient db;
     private final WecomCustomers wecom;
-    private final RedissonReactiveClient redis;
+    private final ClusterLock lock;
     private final SuifangProperties properties;
     private final Clock clock;
 
-    CustomerTransferService(DatabaseClient db, WecomCustomers wecom, RedissonReactiveClient redis, SuifangProperties properties,
+    CustomerTransferService(DatabaseClient db, WecomCustomers wecom, ClusterLock lock, SuifangProperties properties,
                             Clock clock) {
         this.db = db;
         this.wecom = wecom;
-        this.redis = redis;
+        this.lock = lock;
         this.properties = properties;
         this.clock = clock;
     }
@@ -151,10 +149,7 @@ public class CustomerTransferService {
         if (!properties.scheduler().enabled() || !wecom.enabled()) {
             return;
         }
-        var lock = redis.getLock(properties.redis().keyPrefix() + ":lock:customer-transfer");
-        long owner = ThreadLocalRandom.current().nextLong();
-        lock.tryLock(0, TimeUnit.MINUTES.toMillis(10), TimeUnit.MILLISECONDS, owner)
-                .flatMap(acquired -> acquired ? poll().then(lock.unlock(owner)) : Mono.empty())
+        lock.runExclusive("customer-transfer", java.time.Duration.ofMinutes(10), Mono.defer(this::poll).thenReturn(true), false)
                 .subscribe(null, e -> log.warn("customer transfer poll failed: {}", e.getClass().getSimpleName()));
     }
 

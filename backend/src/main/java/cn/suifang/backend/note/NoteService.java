@@ -1,5 +1,6 @@
 package cn.suifang.backend.note;
 
+import cn.suifang.backend.alert.AlertEngine;
 import cn.suifang.backend.audit.AuditService;
 import cn.suifang.backend.common.ApiException;
 import cn.suifang.backend.common.Rows;
@@ -35,15 +36,17 @@ public class NoteService {
     private final PatientAccess access;
     private final ObservationService observations;
     private final AuditService audit;
+    private final AlertEngine alerts;
     private final Clock clock;
 
     NoteService(DatabaseClient db, TransactionalOperator tx, PatientAccess access, ObservationService observations,
-                AuditService audit, Clock clock) {
+                AuditService audit, AlertEngine alerts, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.access = access;
         this.observations = observations;
         this.audit = audit;
+        this.alerts = alerts;
         this.clock = clock;
     }
 
@@ -59,8 +62,9 @@ public class NoteService {
                        OffsetDateTime createdAt) {
     }
 
-    /** The saved note and what happened to the task. */
-    public record Saved(Note note, String taskStatus, int attempts, Long followUpTaskId, boolean replay) {
+    /** The saved note, what happened to the task, and the alerts its readings or outcome raised. */
+    public record Saved(Note note, String taskStatus, int attempts, Long followUpTaskId, boolean replay,
+                        List<AlertEngine.Raised> alerts) {
     }
 
     public Mono<Saved> submit(Principal principal, long taskId, NewNote n) {
@@ -86,7 +90,7 @@ public class NoteService {
                         return Mono.<Saved>error(ApiException.conflict(1703, "duplicate-request",
                                 "该请求号已用于另一条随访任务的记录"));
                     }
-                    return Mono.just(new Saved(prev, task.status(), task.attempts(), null, true));
+                    return Mono.just(new Saved(prev, task.status(), task.attempts(), null, true, List.of()));
                 }).switchIfEmpty(Mono.defer(() -> tx.transactional(save(principal, task, n, today)))));
     }
 
@@ -107,7 +111,8 @@ public class NoteService {
             return checkCall(locked, n).then(insertNote(principal, locked, n))
                     .flatMap(noteId -> Flux.fromIterable(n.readings())
                             .concatMap(r -> observations.record(locked.patientId(), r, now, "NOTE", noteId, principal.id()))
-                            .then(db.sql("""
+                            .collectList()
+                            .flatMap(readingIds -> db.sql("""
                                             UPDATE follow_up_task SET status = :st, attempts = :att, outcome = :outcome,
                                                 completed_at = CASE WHEN :st IN ('PENDING', 'IN_PROGRESS') THEN NULL ELSE now() END,
                                                 due_date = CASE WHEN :retry THEN CAST(:tomorrow AS DATE) ELSE due_date END,
@@ -118,18 +123,24 @@ public class NoteService {
                                     .bind("id", locked.id()).bind("st", status).bind("att", attempts)
                                     .bind("outcome", n.outcome().name()).bind("retry", retry)
                                     .bind("tomorrow", today.plusDays(1)).bind("by", principal.id())
-                                    .then())
-                            .then(followUp(principal, locked, n))
-                            .flatMap(followUpId -> finish(principal, locked, noteId, status, attempts, followUpId))
-                            .switchIfEmpty(Mono.defer(() -> finish(principal, locked, noteId, status, attempts, null))));
+                                    .then()
+                                    .then(alerts.onReadings(locked.patientId(), readingIds))
+                                    .flatMap(raised -> (n.outcome() == NoteOutcome.UNREACHABLE
+                                            ? alerts.onTaskNote(locked.patientId(), locked.id())
+                                            : Mono.just(List.<AlertEngine.Raised>of()))
+                                            .map(more -> java.util.stream.Stream.concat(raised.stream(), more.stream()).toList())))
+                            .flatMap(raised -> followUp(principal, locked, n)
+                                    .flatMap(followUpId -> finish(principal, locked, noteId, status, attempts, followUpId, raised))
+                                    .switchIfEmpty(Mono.defer(() -> finish(principal, locked, noteId, status, attempts, null, raised)))));
         });
     }
 
-    private Mono<Saved> finish(Principal principal, TaskRow task, long noteId, String status, int attempts, Long followUpId) {
+    private Mono<Saved> finish(Principal principal, TaskRow task, long noteId, String status, int attempts, Long followUpId,
+                               List<AlertEngine.Raised> raised) {
         return audit.record(principal, "NOTE_CREATE", "follow_up_note", noteId, List.of(task.patientId()),
                         "task=" + task.id() + " status=" + status)
                 .then(note(noteId))
-                .map(note -> new Saved(note, status, attempts, followUpId, false));
+                .map(note -> new Saved(note, status, attempts, followUpId, false, raised));
     }
 
     /** An ad-hoc task on the next-contact date, same plan and role, assigned to the note's author. */

@@ -32,26 +32,32 @@ public class ObservationService {
      * Units must be the canonical one: conversions belong to the importer that knows the source.
      */
     public static void validate(String field, Reading r) {
+        check(field + ".unit", field + ".value", r);
+    }
+
+    /** As {@link #validate}, naming the problem's fields exactly (e.g. a questionnaire item that is a reading). */
+    public static void check(String unitField, String valueField, Reading r) {
         if (r.unit() != null && !r.unit().equals(r.code().unit())) {
-            throw ApiException.badRequest(1601, field + ".unit",
+            throw ApiException.badRequest(1601, unitField,
                     r.code().label() + "的单位应为 " + r.code().unit() + "，收到 " + r.unit());
         }
         if (!r.code().plausible(r.value())) {
-            throw ApiException.badRequest(1602, field + ".value",
+            throw ApiException.badRequest(1602, valueField,
                     r.code().label() + " " + r.value().toPlainString() + " 超出可能范围（" + r.code().rangeText()
                             + "），请检查是否录入错误");
         }
     }
 
-    /** Inserts within the caller's transaction. */
-    public Mono<Void> record(long patientId, Reading r, OffsetDateTime at, String source, Long noteId, Long actorId) {
+    /** Inserts within the caller's transaction; the new row's id. */
+    public Mono<Long> record(long patientId, Reading r, OffsetDateTime at, String source, Long noteId, Long actorId) {
         return db.sql("""
                         INSERT INTO observation (patient_id, code, value, unit, effective_at, source, note_id, created_by)
-                        VALUES (:p, :c, :v, :u, :at, :src, :note, :by)""")
+                        VALUES (:p, :c, :v, :u, :at, :src, :note, :by)
+                        RETURNING id""")
                 .bind("p", patientId).bind("c", r.code().name()).bind("v", r.value()).bind("u", r.code().unit())
                 .bind("at", at).bind("src", source)
                 .bind("note", Rows.param(noteId, Long.class)).bind("by", Rows.param(actorId, Long.class))
-                .then();
+                .map(row -> row.get("id", Long.class)).one();
     }
 
     /** The latest {@code perCode} values of each code (newest first), for briefs. */

@@ -20,7 +20,7 @@ public class TaskGenerator {
      * staff member when they hold that role; otherwise the least-loaded member of the patient's care team
      * seated in that role; otherwise the least-loaded holder of that role in the patient's department.
      */
-    static final String ASSIGNEE = """
+    public static final String ASSIGNEE = """
             WITH pt AS (SELECT responsible_staff_id, care_team_id, department_id FROM patient WHERE id = :patient),
             cand AS (
                 SELECT s.id, 0 AS tier FROM staff s, pt

@@ -1,14 +1,11 @@
 package cn.suifang.backend.task;
 
+import cn.suifang.backend.common.ClusterLock;
 import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.backend.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import org.redisson.api.RLockReactive;
-import org.redisson.api.RedissonReactiveClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -31,16 +28,16 @@ public class TaskScheduler {
     private final DatabaseClient db;
     private final TransactionalOperator tx;
     private final TaskGenerator generator;
-    private final RedissonReactiveClient redis;
+    private final ClusterLock lock;
     private final SuifangProperties properties;
     private final Clock clock;
 
-    TaskScheduler(DatabaseClient db, TransactionalOperator tx, TaskGenerator generator, RedissonReactiveClient redis,
+    TaskScheduler(DatabaseClient db, TransactionalOperator tx, TaskGenerator generator, ClusterLock lock,
                   SuifangProperties properties, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.generator = generator;
-        this.redis = redis;
+        this.lock = lock;
         this.properties = properties;
         this.clock = clock;
     }
@@ -66,14 +63,7 @@ public class TaskScheduler {
 
     /** One pass, if this instance wins the cluster-wide lock. */
     public Mono<Run> runOnce() {
-        RLockReactive lock = redis.getLock(properties.redis().keyPrefix() + ":lock:task-scheduler");
-        long owner = ThreadLocalRandom.current().nextLong();
-        Duration lease = Duration.ofMinutes(10);
-        return lock.tryLock(0, lease.toMillis(), TimeUnit.MILLISECONDS, owner)
-                .flatMap(acquired -> acquired
-                        ? pass().flatMap(run -> lock.unlock(owner).thenReturn(run))
-                                .onErrorResume(e -> lock.unlock(owner).onErrorResume(x -> Mono.empty()).then(Mono.error(e)))
-                        : Mono.just(new Run(false, 0, 0)));
+        return lock.runExclusive("task-scheduler", Duration.ofMinutes(10), Mono.defer(this::pass), new Run(false, 0, 0));
     }
 
     private Mono<Run> pass() {

@@ -1,6 +1,7 @@
 package cn.suifang.backend.wecom;
 
 import cn.suifang.backend.audit.AuditService;
+import cn.suifang.backend.common.ClusterLock;
 import cn.suifang.backend.common.SuifangProperties;
 import cn.suifang.backend.security.Principal;
 import cn.suifang.backend.security.Role;
@@ -16,11 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import me.chanjar.weixin.cp.bean.WxCpDepart;
 import me.chanjar.weixin.cp.bean.WxCpUser;
-import org.redisson.api.RedissonReactiveClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -62,20 +60,20 @@ public class WecomDirectorySync implements WecomContactListener {
     private final TokenService tokens;
     private final AuditService audit;
     private final ObjectProvider<WecomContactListener> listeners;
-    private final RedissonReactiveClient redis;
+    private final ClusterLock lock;
     private final SuifangProperties properties;
     private final Clock clock;
     private final JsonMapper json = JsonMapper.builder().build();
 
     WecomDirectorySync(DatabaseClient db, WecomClient wecom, TokenService tokens, AuditService audit,
-                       ObjectProvider<WecomContactListener> listeners, RedissonReactiveClient redis,
+                       ObjectProvider<WecomContactListener> listeners, ClusterLock lock,
                        SuifangProperties properties, Clock clock) {
         this.db = db;
         this.wecom = wecom;
         this.tokens = tokens;
         this.audit = audit;
         this.listeners = listeners;
-        this.redis = redis;
+        this.lock = lock;
         this.properties = properties;
         this.clock = clock;
     }
@@ -115,14 +113,9 @@ public class WecomDirectorySync implements WecomContactListener {
      * {@code trigger} says who asked (SCHEDULE, ADMIN).
      */
     public Mono<Report> syncNow(String trigger) {
-        var lock = redis.getLock(properties.redis().keyPrefix() + ":lock:wecom-sync");
-        long owner = ThreadLocalRandom.current().nextLong();
-        return lock.tryLock(0, TimeUnit.MINUTES.toMillis(30), TimeUnit.MILLISECONDS, owner)
-                .flatMap(acquired -> acquired
-                        ? run(trigger).flatMap(r -> lock.unlock(owner).thenReturn(r))
-                                .onErrorResume(e -> lock.unlock(owner).onErrorResume(x -> Mono.empty()).then(Mono.error(e)))
-                        : Mono.error(cn.suifang.backend.common.ApiException.conflict(2220, "sync-running",
-                                "通讯录同步正在进行中，请稍后查看结果")));
+        return lock.runExclusive("wecom-sync", java.time.Duration.ofMinutes(30), Mono.defer(() -> run(trigger)), null)
+                .switchIfEmpty(Mono.error(() -> cn.suifang.backend.common.ApiException.conflict(2220, "sync-running",
+                        "通讯录同步正在进行中，请稍后查看结果")));
     }
 
     private Mono<Report> run(String trigger) {

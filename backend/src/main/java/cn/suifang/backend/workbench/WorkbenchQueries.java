@@ -39,13 +39,20 @@ public final class WorkbenchQueries {
     private static final String VIEW_PREDICATE = between(MY_TASKS, "AND CASE CAST(:view AS VARCHAR)", "END\n");
 
     /**
-     * The unreachable worklist: {@link #MY_TASKS} for tasks of {@code :me} closed as unreachable since
-     * {@code :since}, still of patients the caller may see (after closing, the task alone no longer grants it), same
-     * columns and paging. Derived from MY_TASKS so both lists show the same card; the replacements are checked.
+     * Which of {@code :me}'s tasks are on the unreachable worklist: closed as unreachable since {@code :since}, or still
+     * open with a live alert raised by a task rule (e.g. two unreachable attempts) — and of patients the caller may
+     * still see (after closing, the task alone no longer grants it).
      */
-    public static final String UNREACHABLE_TASKS = replaceOnce(replaceOnce(MY_TASKS, OPEN_STATUS,
-            "t.status = 'UNREACHABLE' AND t.completed_at >= CAST(:since AS TIMESTAMPTZ) AND "
-                    + cn.suifang.backend.patient.PatientAccess.VISIBLE.strip()), VIEW_PREDICATE, "");
+    public static final String UNREACHABLE_PREDICATE = "(t.status = 'UNREACHABLE' AND t.completed_at >= CAST(:since AS TIMESTAMPTZ)"
+            + " OR t.status IN ('PENDING', 'IN_PROGRESS') AND EXISTS (SELECT 1 FROM alert ua WHERE ua.task_id = t.id"
+            + " AND ua.status <> 'RESOLVED')) AND " + cn.suifang.backend.patient.PatientAccess.VISIBLE.strip();
+
+    /**
+     * The unreachable worklist: {@link #MY_TASKS} with {@link #UNREACHABLE_PREDICATE}, same columns and paging.
+     * Derived from MY_TASKS so both lists show the same card; the replacements are checked.
+     */
+    public static final String UNREACHABLE_TASKS = replaceOnce(replaceOnce(MY_TASKS, OPEN_STATUS, UNREACHABLE_PREDICATE),
+            VIEW_PREDICATE, "");
 
     private static String between(String text, String from, String to) {
         int start = text.indexOf(from);

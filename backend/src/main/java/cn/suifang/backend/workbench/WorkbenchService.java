@@ -33,7 +33,10 @@ import reactor.core.publisher.Mono;
 @Service
 public class WorkbenchService {
 
-    /** The lists of "my tasks"; UNREACHABLE is the worklist of tasks closed as unreachable in the last 90 days. */
+    /**
+     * The lists of "my tasks"; UNREACHABLE is the worklist of tasks closed as unreachable in the last 90 days and of
+     * open tasks with a live unreachable alert (two failed attempts).
+     */
     public enum View { TODAY, OVERDUE, UPCOMING, UNREACHABLE }
 
     static final int UNREACHABLE_DAYS = 90;
@@ -106,9 +109,9 @@ public class WorkbenchService {
                                                   AND t.due_date <= :today AND t.window_end >= :today) AS today,
                                count(*) FILTER (WHERE t.status IN ('PENDING', 'IN_PROGRESS') AND t.window_end < :today) AS overdue,
                                count(*) FILTER (WHERE t.status IN ('PENDING', 'IN_PROGRESS') AND t.due_date > :today) AS upcoming,
-                               count(*) FILTER (WHERE t.status = 'UNREACHABLE' AND t.completed_at >= :since AND %s) AS unreachable
+                               count(*) FILTER (WHERE %s) AS unreachable
                         FROM follow_up_task t JOIN patient p ON p.id = t.patient_id
-                        WHERE t.assignee_id = :me""".formatted(PatientAccess.VISIBLE.strip())), principal)
+                        WHERE t.assignee_id = :me""".formatted(WorkbenchQueries.UNREACHABLE_PREDICATE)), principal)
                 .bind("me", principal.id()).bind("today", today)
                 .bind("since", OffsetDateTime.now(clock).minusDays(UNREACHABLE_DAYS))
                 .map(r -> new TaskCounts(r.get("today", Long.class), r.get("overdue", Long.class),

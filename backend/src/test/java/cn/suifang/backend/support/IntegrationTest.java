@@ -83,11 +83,13 @@ public abstract class IntegrationTest {
                 TRUNCATE hospital, department, staff, care_team, care_team_member, patient, encounter, care_plan,
                          follow_up_task, follow_up_note, observation, alert, import_job, audit_event, call_event,
                          call_cdr_mismatch, call_cdr, call_record, handover, handover_item, patient_wecom_contact,
-                         customer_transfer, wecom_message, wecom_sync_run
+                         customer_transfer, wecom_message, wecom_sync_run, alert_event, questionnaire_response
                 RESTART IDENTITY CASCADE""").then().block();
         db.sql("DELETE FROM pathway_step WHERE pathway_id IN (SELECT id FROM pathway WHERE created_by IS NOT NULL)").then().block();
         db.sql("DELETE FROM pathway WHERE created_by IS NOT NULL").then().block();
         db.sql("UPDATE pathway SET status = 'ACTIVE' WHERE created_by IS NULL").then().block();
+        db.sql("DELETE FROM alert_rule WHERE created_by IS NOT NULL").then().block();
+        db.sql("UPDATE alert_rule SET status = 'ACTIVE' WHERE created_by IS NULL").then().block();
     }
 
     /** A bearer token for a test staff member, issued exactly as sign-in issues it. */

@@ -154,7 +154,7 @@ public class AlertService {
     }
 
     public Mono<AlertDetail> get(Principal principal, long alertId) {
-        requireClinical(principal);
+        principal.requireStaff();
         OffsetDateTime now = OffsetDateTime.now(clock);
         return visible(principal, alertId, now)
                 .flatMap(a -> db.sql("""
@@ -170,19 +170,23 @@ public class AlertService {
                                 .thenReturn(new AlertDetail(a, events))));
     }
 
+    /** The alert if the caller may see its patient; "not found" otherwise (existence is not revealed). */
     private Mono<Alert> visible(Principal principal, long alertId, OffsetDateTime now) {
+        if (!principal.clinical()) {
+            return Mono.error(hidden());
+        }
         return PatientAccess.bindViewer(db.sql(ALERT_SELECT + " WHERE a.id = :id AND " + PatientAccess.VISIBLE), principal)
                 .bind("id", alertId)
                 .map(r -> alert(r, now))
                 .one()
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound(2501, "预警不存在或无权查看")));
+                .switchIfEmpty(Mono.error(() -> hidden()));
     }
 
     // ------------------------------------------------------------------ acting
 
     /** Someone is on it: the alert stops climbing the ladder and is theirs. Repeating it changes nothing. */
     public Mono<AlertDetail> acknowledge(Principal principal, long alertId, String note) {
-        requireClinical(principal);
+        principal.requireStaff();
         OffsetDateTime now = OffsetDateTime.now(clock);
         return visible(principal, alertId, now)
                 .flatMap(a -> tx.transactional(locked(alertId).flatMap(row -> {
@@ -211,7 +215,7 @@ public class AlertService {
 
     /** Closes the alert with what was done (or why nothing needed doing); acknowledges it on the way if still open. */
     public Mono<AlertDetail> resolve(Principal principal, long alertId, Resolve r) {
-        requireClinical(principal);
+        principal.requireStaff();
         if (r.resolution() == Resolution.INTERVENED && r.interventionType() == null) {
             throw ApiException.badRequest(2504, "interventionType", "请选择采取的干预措施");
         }
@@ -341,6 +345,7 @@ public class AlertService {
 
     /** Per rule over alerts raised in [from, to]: heads see their department, admins the hospital. */
     public Mono<List<RuleStats>> ruleStats(Principal principal, LocalDate from, LocalDate to, java.time.ZoneId zone) {
+        principal.requireStaff();
         if (!principal.head() && !principal.has(Role.ADMIN)) {
             throw ApiException.forbidden(2508, "预警规则统计仅限科室主任和管理员查看");
         }
@@ -387,6 +392,10 @@ public class AlertService {
         if (!principal.clinical()) {
             throw ApiException.forbidden(2510, "预警仅限临床人员查看和处理");
         }
+    }
+
+    private static ApiException hidden() {
+        return ApiException.notFound(2501, "预警不存在或无权查看");
     }
 
     private static ApiException resolvedAlready() {

@@ -157,6 +157,7 @@ class AlertLifecycleTest extends IntegrationTest {
                 .expectBody().jsonPath("$.code").isEqualTo("SF-2501");
         post("endoDoc", "/api/alerts/{id}/acknowledge", Map.of(), alert).exchange().expectStatus().isNotFound();
         get("admin", "/api/alerts").exchange().expectStatus().isForbidden();
+        get("admin", "/api/alerts/{id}", alert).exchange().expectStatus().isNotFound();
         web.get().uri("/api/alerts").header("Authorization", "Bearer " + patientToken(patientId)).exchange()
                 .expectStatus().isForbidden();
         get("endoDoc", "/api/alerts?view=OPEN").exchange().expectStatus().isOk().expectBody().jsonPath("$.length()").isEqualTo(0);
@@ -215,7 +216,7 @@ class AlertLifecycleTest extends IntegrationTest {
                         Map.of("type", "reading", "code", "DBP", "op", ">=", "value", 105))));
         post("cardDoc", "/api/admin/alert-rules", good).exchange().expectStatus().isForbidden();
         @SuppressWarnings("unchecked")
-        Map<String, Object> draft = post("admin", "/api/admin/alert-rules", good).exchange().expectStatus().isOk()
+        Map<String, Object> draft = post("admin", "/api/admin/alert-rules", good).exchange().expectStatus().isCreated()
                 .expectBody(Map.class).returnResult().getResponseBody();
         assertThat(draft).containsEntry("version", 2).containsEntry("status", "DRAFT").containsEntry("triggerKind", "READING");
 

@@ -79,6 +79,10 @@ class PermissionMatrixTest extends IntegrationTest {
     static final String HANDOVER_DENIED = "SF-2401";
     static final String HANDOVER_OTHER_DEPARTMENT = "SF-2404";
     static final String HANDOVER_LIST_DENIED = "SF-2410";
+    static final String ALERT_NOT_FOUND = "SF-2501";
+    static final String ALERT_STATS_DENIED = "SF-2508";
+    static final String ALERTS_CLINICAL_ONLY = "SF-2510";
+    static final String RESPONSE_NOT_FOUND = "SF-2614";
 
     enum Access {
         /** Sign-in: answers without credentials. */
@@ -101,7 +105,11 @@ class PermissionMatrixTest extends IntegrationTest {
         /** Handing cardiology staff over: the cardiology head and admins; another department's head is refused. */
         CARD_HANDOVER,
         /** The handover list: heads (their department) and admins. */
-        HANDOVER_LIST;
+        HANDOVER_LIST,
+        /** Alert lists: clinical staff (each sees the alerts of patients they may see). */
+        CLINICAL,
+        /** Per-rule alert figures: heads (their department) and admins. */
+        ALERT_STATS;
 
         Expected expectedFor(String caller, Endpoint e) {
             boolean patient = PATIENT.equals(caller);
@@ -127,6 +135,9 @@ class PermissionMatrixTest extends IntegrationTest {
                         : new Expected(403, "endoHead".equals(caller) ? HANDOVER_OTHER_DEPARTMENT : HANDOVER_DENIED);
                 case HANDOVER_LIST -> patient ? staffOnly
                         : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, HANDOVER_LIST_DENIED);
+                case CLINICAL -> patient ? staffOnly : "admin".equals(caller) ? new Expected(403, ALERTS_CLINICAL_ONLY) : ok;
+                case ALERT_STATS -> patient ? staffOnly
+                        : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, ALERT_STATS_DENIED);
             };
         }
     }
@@ -139,21 +150,24 @@ class PermissionMatrixTest extends IntegrationTest {
      * recording ({@code endedCallA}) and a call in progress on another of their tasks ({@code liveCallA}).
      */
     record Fixture(long patientA, long taskA, long patientB, long taskB, long draftPathway, long importJob,
-                   long cardTeam, long cardHead, long cardDoc, UUID endedCallA, UUID liveCallA) {
+                   long cardTeam, long cardHead, long cardDoc, UUID endedCallA, UUID liveCallA, long alertA,
+                   long responseA, long draftRule) {
 
         String resolve(String path) {
             return path.replace("{patientA}", Long.toString(patientA)).replace("{taskA}", Long.toString(taskA))
                     .replace("{patientB}", Long.toString(patientB)).replace("{taskB}", Long.toString(taskB))
                     .replace("{draftPathway}", Long.toString(draftPathway)).replace("{importJob}", Long.toString(importJob))
-                    .replace("{cardTeam}", Long.toString(cardTeam)).replace("{cardCode}", "CARD")
-                    .replace("{endedCallA}", endedCallA.toString()).replace("{liveCallA}", liveCallA.toString());
+                    .replace("{cardTeam}", Long.toString(cardTeam)).replace("{cardCode}", "CARD").replace("{questionnaire}", "PHQ9")
+                    .replace("{endedCallA}", endedCallA.toString()).replace("{liveCallA}", liveCallA.toString())
+                    .replace("{alertA}", Long.toString(alertA)).replace("{responseA}", Long.toString(responseA))
+                    .replace("{draftRule}", Long.toString(draftRule));
         }
 
         /** The same fixture with the patient, task and call ids pointing at rows that do not exist. */
         Fixture withNonexistentPatientsAndTasks() {
             return new Fixture(999_991, 999_992, 999_993, 999_994, draftPathway, importJob, cardTeam, cardHead, cardDoc,
                     UUID.fromString("00000000-0000-4000-8000-000000000991"),
-                    UUID.fromString("00000000-0000-4000-8000-000000000992"));
+                    UUID.fromString("00000000-0000-4000-8000-000000000992"), 999_995, 999_996, draftRule);
         }
     }
 
@@ -244,6 +258,28 @@ class PermissionMatrixTest extends IntegrationTest {
             post("/api/admin/wecom/sync", Access.ADMIN, 200, null),
             new Endpoint(HttpMethod.PUT, "/api/admin/departments/{cardCode}/wecom-department", Access.ADMIN, 200, null,
                     MediaType.APPLICATION_JSON, f -> Map.of("wecomDepartmentId", 2)),
+            // questionnaires
+            get("/api/questionnaires", Access.STAFF),
+            get("/api/questionnaires/{questionnaire}", Access.STAFF),
+            new Endpoint(HttpMethod.POST, "/api/patients/{patientA}/questionnaire-responses", Access.SEES_PATIENT_A, 201,
+                    PATIENT_NOT_FOUND, MediaType.APPLICATION_JSON, f -> Map.of("clientRequestId", "perm-q-1",
+                    "questionnaireCode", "PHQ2", "answers", Map.of("q1", 1, "q2", 0))),
+            read("/api/patients/{patientA}/questionnaire-responses", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            read("/api/questionnaire-responses/{responseA}", Access.SEES_PATIENT_A, RESPONSE_NOT_FOUND),
+            // alerts
+            get("/api/alerts", Access.CLINICAL),
+            get("/api/alerts?view=OPEN", Access.CLINICAL),
+            get("/api/alerts/counts", Access.CLINICAL),
+            get("/api/alerts/rule-stats", Access.ALERT_STATS),
+            read("/api/alerts/{alertA}", Access.SEES_PATIENT_A, ALERT_NOT_FOUND),
+            new Endpoint(HttpMethod.POST, "/api/alerts/{alertA}/acknowledge", Access.SEES_PATIENT_A, 200, ALERT_NOT_FOUND,
+                    MediaType.APPLICATION_JSON, f -> Map.of("note", "已联系")),
+            new Endpoint(HttpMethod.POST, "/api/alerts/{alertA}/resolve", Access.SEES_PATIENT_A, 200, ALERT_NOT_FOUND,
+                    MediaType.APPLICATION_JSON, f -> Map.of("resolution", "INTERVENED", "interventionType", "PHONE_ADVICE")),
+            get("/api/admin/alert-rules", Access.STAFF),
+            post("/api/admin/alert-rules", Access.ADMIN, 201, f -> Map.of("code", "PERM_RULE", "name", "权限测试规则",
+                    "level", 2, "condition", Map.of("type", "reading", "code", "HR", "op", ">", "value", 130))),
+            post("/api/admin/alert-rules/{draftRule}/activate", Access.ADMIN, 200, null),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));
 
@@ -301,7 +337,30 @@ class PermissionMatrixTest extends IntegrationTest {
                 count("SELECT max(id) FROM import_job"), hospital.cardTeam, hospital.staff("cardHead"),
                 hospital.staff("cardDoc"), call(taskA, "ENDED"),
                 call(count("SELECT id FROM follow_up_task WHERE patient_id = " + patient("P001") + " AND id <> " + taskA
-                        + " ORDER BY id LIMIT 1"), "IN_CALL"));
+                        + " ORDER BY id LIMIT 1"), "IN_CALL"),
+                alert(patient("P001")), response(patient("P001")), draftRule());
+    }
+
+    /** An open level-2 alert on the patient, as the blood-pressure rule raises it. */
+    private long alert(long patientId) {
+        return count("INSERT INTO alert (patient_id, level, title, status, owner_id, rule_id, rule_code, initial_level, owner_role, "
+                + "detail, sla_due_at, due_at) SELECT " + patientId + ", 2, name, 'OPEN', " + hospital.staff("cardNurse1")
+                + ", id, code, 2, 'NURSE_COORDINATOR', '收缩压 186 mmHg', now() + interval '4 hours', now() + interval '4 hours' "
+                + "FROM alert_rule WHERE code = 'BP_SEVERE' AND status = 'ACTIVE' RETURNING id");
+    }
+
+    /** A PHQ-2 answered by the patient. */
+    private long response(long patientId) {
+        return count("INSERT INTO questionnaire_response (patient_id, questionnaire_id, questionnaire_code, client_request_id, "
+                + "answers, score, band, band_label, submitted_by_type) SELECT " + patientId + ", id, code, 'perm-resp', "
+                + "'{\"q1\": 1, \"q2\": 1}', 2, 'NEGATIVE', '筛查阴性', 'PATIENT' FROM questionnaire "
+                + "WHERE code = 'PHQ2' AND status = 'ACTIVE' RETURNING id");
+    }
+
+    private long draftRule() {
+        return count("INSERT INTO alert_rule (code, version, name, trigger_kind, condition, level, status, created_by) "
+                + "VALUES ('PERM_DRAFT', 1, '权限测试草稿', 'READING', '{\"type\": \"reading\", \"code\": \"HR\", "
+                + "\"op\": \"<\", \"value\": 40}', 2, 'DRAFT', " + hospital.staff("admin") + ") RETURNING id");
     }
 
     /** A call by cardDoc on this task, as the bridge's events would have left it; an ended one has a recording. */
@@ -519,7 +578,10 @@ class PermissionMatrixTest extends IntegrationTest {
                 Arguments.of("/api/patients/{patientA}/health-report", "REPORT_PRINT"),
                 Arguments.of("/api/tasks/{taskA}/calls", "CALL_LIST"),
                 Arguments.of("/api/calls/{endedCallA}", "CALL_READ"),
-                Arguments.of("/api/calls/{endedCallA}/recording", "RECORDING_PLAY"));
+                Arguments.of("/api/calls/{endedCallA}/recording", "RECORDING_PLAY"),
+                Arguments.of("/api/alerts/{alertA}", "ALERT_READ"),
+                Arguments.of("/api/patients/{patientA}/questionnaire-responses", "QUESTIONNAIRE_LIST"),
+                Arguments.of("/api/questionnaire-responses/{responseA}", "QUESTIONNAIRE_READ"));
     }
 
     @ParameterizedTest(name = "GET {0} → {1}")

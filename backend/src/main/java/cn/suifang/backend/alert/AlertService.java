@@ -258,10 +258,10 @@ public class AlertService {
      * The patient (or their proxy) confirms having read a level-1 advice: the alert is closed as ADVICE_READ. Alerts
      * above level 1 are staff's to close; for them this only records that the advice was read.
      */
-    public Mono<Void> adviceRead(Principal patient, long alertId) {
+    public Mono<Void> adviceRead(Principal patient, long patientId, long alertId) {
         OffsetDateTime now = OffsetDateTime.now(clock);
         return tx.transactional(locked(alertId)
-                .filter(row -> row.patientId() == patient.id())
+                .filter(row -> row.patientId() == patientId && row.patientAdvice())
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound(2507, "该建议不存在")))
                 .flatMap(row -> {
                     Mono<Void> close = row.level() == 1 && "OPEN".equals(row.status())
@@ -271,19 +271,22 @@ public class AlertService {
                                                 version = version + 1
                                             WHERE id = :id""").bind("id", alertId).bind("now", now).then()
                             : Mono.empty();
-                    return close.then(engine.event(alertId, "ADVICE_READ", row.level(), "PATIENT", patient.id(), null, null, now))
+                    return close.then(engine.event(alertId, "ADVICE_READ", row.level(), patient.type().name(), patient.id(),
+                                    null, null, now))
                             .then(audit.record(patient, "ALERT_ADVICE_READ", "alert", alertId, List.of(row.patientId()), null));
                 }));
     }
 
-    private record Locked(long patientId, int level, String status, String ownerRole) {
+    private record Locked(long patientId, int level, String status, String ownerRole, boolean patientAdvice) {
     }
 
     private Mono<Locked> locked(long alertId) {
-        return db.sql("SELECT patient_id, level, status, owner_role FROM alert WHERE id = :id FOR UPDATE")
+        return db.sql("SELECT patient_id, level, status, owner_role, patient_advice IS NOT NULL AS advised FROM alert "
+                        + "WHERE id = :id FOR UPDATE")
                 .bind("id", alertId)
                 .map(r -> new Locked(r.get("patient_id", Long.class), r.get("level", Integer.class),
-                        r.get("status", String.class), r.get("owner_role", String.class)))
+                        r.get("status", String.class), r.get("owner_role", String.class),
+                        Boolean.TRUE.equals(r.get("advised", Boolean.class))))
                 .one();
     }
 

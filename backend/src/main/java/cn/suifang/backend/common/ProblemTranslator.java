@@ -49,6 +49,14 @@ public class ProblemTranslator {
                 .body(response.getBody());
     }
 
+    /** Refusals of the mini-program module (codes 27xx), in the same problem format. */
+    @ExceptionHandler(cn.suifang.miniapp.MiniappException.class)
+    ResponseEntity<ProblemDetail> miniapp(cn.suifang.miniapp.MiniappException e) {
+        ApiException api = new ApiException(e.status(), e.type(), e.code(), e.getMessage(), e.field() == null ? List.of()
+                : List.of(new ApiException.FieldProblem(e.field(), e.getMessage())));
+        return api(e.retryAfter() == null ? api : api.withRetryAfter(e.retryAfter()));
+    }
+
     @ExceptionHandler(WebExchangeBindException.class)
     ResponseEntity<ProblemDetail> validation(WebExchangeBindException e) {
         List<ApiException.FieldProblem> errors = e.getFieldErrors().stream()

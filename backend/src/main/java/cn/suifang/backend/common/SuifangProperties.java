@@ -205,9 +205,22 @@ public record SuifangProperties(
                            @NotNull java.util.Set<cn.suifang.backend.security.Role> roles) {
     }
 
+    /**
+     * @param baseUrl             WeChat's API host (a fake in tests)
+     * @param appId               the mini-program's AppID; blank: the mini-program routes answer 503
+     * @param secret              its AppSecret
+     * @param bindAttempts        binding attempts per WeChat account per {@code bindWindow}
+     * @param bindWindow          window of {@code bindAttempts}
+     * @param pointsQuestionnaire points for a questionnaire the pathway assigned, answered in time
+     * @param pointsReading       points for reporting readings, at most once a day
+     */
     public record Miniapp(@DefaultValue("https://api.weixin.qq.com") String baseUrl,
                           @DefaultValue("") String appId,
-                          @DefaultValue("") String secret) {
+                          @DefaultValue("") String secret,
+                          @DefaultValue("5") @Min(1) int bindAttempts,
+                          @DefaultValue("1h") Duration bindWindow,
+                          @DefaultValue("10") @Min(0) int pointsQuestionnaire,
+                          @DefaultValue("2") @Min(0) int pointsReading) {
     }
 
     /**

@@ -113,7 +113,8 @@ public class PiiCipher {
     public enum PiiField {
         PATIENT_PHONE("patient.phone"),
         PATIENT_ID_CARD("patient.id_card"),
-        STAFF_PHONE("staff.phone");
+        STAFF_PHONE("staff.phone"),
+        MINIAPP_OPENID("miniapp.openid");
 
         private final byte[] aad;
 

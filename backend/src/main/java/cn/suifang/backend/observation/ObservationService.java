@@ -60,6 +60,23 @@ public class ObservationService {
                 .map(row -> row.get("id", Long.class)).one();
     }
 
+    /**
+     * A reading reported by the patient or a proxy (through their mini-program {@code bindingId}) or from a
+     * questionnaire; {@code clientRequestId} makes a report idempotent (one row per request and code).
+     */
+    public Mono<Long> reported(long patientId, Reading r, OffsetDateTime at, String source, Long actorId, Long bindingId,
+                               String clientRequestId) {
+        return db.sql("""
+                        INSERT INTO observation (patient_id, code, value, unit, effective_at, source, created_by, binding_id,
+                            client_request_id)
+                        VALUES (:p, :c, :v, :u, :at, :src, :by, :binding, :crid)
+                        RETURNING id""")
+                .bind("p", patientId).bind("c", r.code().name()).bind("v", r.value()).bind("u", r.code().unit())
+                .bind("at", at).bind("src", source).bind("by", Rows.param(actorId, Long.class))
+                .bind("binding", Rows.param(bindingId, Long.class)).bind("crid", Rows.param(clientRequestId, String.class))
+                .map(row -> row.get("id", Long.class)).one();
+    }
+
     /** The latest {@code perCode} values of each code (newest first), for briefs. */
     public Flux<Observation> latest(long patientId, int perCode) {
         return db.sql("""

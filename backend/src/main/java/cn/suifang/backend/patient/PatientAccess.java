@@ -10,7 +10,8 @@ import reactor.core.publisher.Mono;
  * Who may see which patient. A clinical staff member sees the patients of their department, of the
  * care teams they sit in, those they are responsible for, and those with an open task assigned to them;
  * a department head sees the department.
- * A patient sees only themself. Anything else is "not found": existence is not revealed.
+ * A patient sees only themself, a family member (proxy) only the patient of their active binding. Anything else is
+ * "not found": existence is not revealed.
  */
 @Component
 public class PatientAccess {
@@ -41,6 +42,13 @@ public class PatientAccess {
     public Mono<Boolean> canSee(Principal principal, long patientId) {
         if (principal.type() == Principal.ActorType.PATIENT) {
             return Mono.just(principal.id() == patientId);
+        }
+        if (principal.type() == Principal.ActorType.PROXY) {
+            return db.sql("""
+                            SELECT EXISTS (SELECT 1 FROM patient_binding WHERE id = :b AND patient_id = :p
+                                           AND kind = 'PROXY' AND status = 'ACTIVE')""")
+                    .bind("b", principal.id()).bind("p", patientId)
+                    .map(r -> Boolean.TRUE.equals(r.get(0, Boolean.class))).one();
         }
         if (!principal.clinical()) {
             return Mono.just(false);

@@ -61,7 +61,7 @@ class QuestionnaireController {
                                              @Valid @RequestBody Submit body) {
         principal.requireStaff();
         return questionnaires.submit(principal, patientId, body.questionnaireCode(), QuestionnaireService.SubmittedBy.STAFF,
-                new QuestionnaireService.Submission(body.clientRequestId(), body.taskId(), body.answers()));
+                null, new QuestionnaireService.Submission(body.clientRequestId(), body.taskId(), body.answers()));
     }
 
     @GetMapping("/api/patients/{patientId}/questionnaire-responses")

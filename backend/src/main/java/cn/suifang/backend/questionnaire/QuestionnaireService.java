@@ -97,14 +97,17 @@ public class QuestionnaireService {
         return ApiException.notFound(2609, "问卷不存在或已停用：" + code);
     }
 
-    public Mono<Result> submit(Principal actor, long patientId, String code, SubmittedBy by, Submission s) {
+    /**
+     * @param bindingId the mini-program binding the patient or proxy answered through; null for staff
+     */
+    public Mono<Result> submit(Principal actor, long patientId, String code, SubmittedBy by, Long bindingId, Submission s) {
         return access.require(actor, patientId)
                 .then(catalog.active(code))
                 .switchIfEmpty(Mono.error(() -> missing(code)))
                 .flatMap(stored -> {
                     Questionnaire.Scored scored = stored.definition().score(s.answers());
                     return replay(patientId, code, s.clientRequestId())
-                            .switchIfEmpty(Mono.defer(() -> tx.transactional(store(actor, patientId, stored, by, s, scored))))
+                            .switchIfEmpty(Mono.defer(() -> tx.transactional(store(actor, patientId, stored, by, bindingId, s, scored))))
                             .onErrorResume(DataIntegrityViolationException.class,
                                     e -> replay(patientId, code, s.clientRequestId()).switchIfEmpty(Mono.error(e)));
                 });
@@ -126,7 +129,7 @@ public class QuestionnaireService {
     }
 
     private Mono<Result> store(Principal actor, long patientId, QuestionnaireCatalog.Stored stored, SubmittedBy by,
-                               Submission s, Questionnaire.Scored scored) {
+                               Long bindingId, Submission s, Questionnaire.Scored scored) {
         Questionnaire q = stored.definition();
         OffsetDateTime now = OffsetDateTime.now(clock);
         return task(patientId, q.code(), s.taskId())
@@ -134,8 +137,9 @@ public class QuestionnaireService {
                 .flatMap(task -> db.sql("""
                                 INSERT INTO questionnaire_response (patient_id, questionnaire_id, questionnaire_code, task_id,
                                     client_request_id, answers, score, band, band_label, submitted_by_type, submitted_by_id,
-                                    created_at)
-                                VALUES (:p, :q, :code, :task, :crid, CAST(:answers AS JSONB), :score, :band, :label, :by, :byId, :now)
+                                    binding_id, created_at)
+                                VALUES (:p, :q, :code, :task, :crid, CAST(:answers AS JSONB), :score, :band, :label, :by, :byId,
+                                    :binding, :now)
                                 RETURNING id""")
                         .bind("p", patientId).bind("q", stored.id()).bind("code", q.code())
                         .bind("task", Rows.param(task.orElse(null), Long.class)).bind("crid", s.clientRequestId())
@@ -143,11 +147,12 @@ public class QuestionnaireService {
                         .bind("score", Rows.param(scored.score(), Integer.class))
                         .bind("band", Rows.param(scored.band() == null ? null : scored.band().code(), String.class))
                         .bind("label", Rows.param(scored.band() == null ? null : scored.band().label(), String.class))
-                        .bind("by", by.name()).bind("byId", Rows.param(actor.actorId(), Long.class)).bind("now", now)
+                        .bind("by", by.name()).bind("byId", Rows.param(actor.actorId(), Long.class))
+                        .bind("binding", Rows.param(bindingId, Long.class)).bind("now", now)
                         .map(r -> r.get("id", Long.class)).one()
                         .flatMap(responseId -> Flux.fromIterable(scored.readings())
-                                .concatMap(r -> observations.record(patientId, r, now, "QUESTIONNAIRE", null,
-                                        actor.isStaff() ? actor.id() : null))
+                                .concatMap(r -> observations.reported(patientId, r, now, "QUESTIONNAIRE",
+                                        actor.isStaff() ? actor.id() : null, bindingId, null))
                                 .collectList()
                                 .flatMap(ids -> settle(task.orElse(null), actor)
                                         .then(alerts.onReadings(patientId, ids))

@@ -9,7 +9,12 @@ import java.util.Set;
  */
 public record Principal(ActorType type, long id, long hospitalId, long departmentId, Set<Role> roles) {
 
-    public enum ActorType { STAFF, PATIENT, SYSTEM }
+    /**
+     * STAFF (id: staff), PATIENT (id: patient — the patient themself, from the mini-program or demo login),
+     * PROXY (id: the family member's patient_binding — acts for that binding's patient only), MINIAPP (id: the
+     * mini-program account — a session that reaches a patient only through a binding), SYSTEM.
+     */
+    public enum ActorType { STAFF, PATIENT, PROXY, MINIAPP, SYSTEM }
 
     public static final Principal SYSTEM = new Principal(ActorType.SYSTEM, 0, 0, 0, Set.of());
 

@@ -39,6 +39,8 @@ class SecurityConfig {
     static final String CDR_PATH = "/api/telephony/cdr";
     /** WeCom's callbacks: authenticated by msg_signature (Token) and the AES key, checked by WecomCallbackController. */
     static final String WECOM_CALLBACK_PATH = "/api/wecom/callback";
+    /** Mini-program sign-in: a wx.login code, checked with WeChat by the mini-program module. */
+    static final String MINIAPP_SIGN_IN_PATH = "/api/mp/session";
 
     @Bean
     SecurityWebFilterChain securityWebFilterChain(ServerHttpSecurity http, TokenService tokens) {
@@ -49,7 +51,7 @@ class SecurityConfig {
         bearer.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
         // a client still holding an expired token must be able to sign in again
         bearer.setRequiresAuthenticationMatcher(new NegatedServerWebExchangeMatcher(
-                ServerWebExchangeMatchers.pathMatchers("/api/auth/**", CDR_PATH, WECOM_CALLBACK_PATH)));
+                ServerWebExchangeMatchers.pathMatchers("/api/auth/**", CDR_PATH, WECOM_CALLBACK_PATH, MINIAPP_SIGN_IN_PATH)));
 
         return http
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
@@ -63,6 +65,7 @@ class SecurityConfig {
                         .pathMatchers("/api/auth/**").permitAll()
                         .pathMatchers(org.springframework.http.HttpMethod.POST, CDR_PATH).permitAll()
                         .pathMatchers(WECOM_CALLBACK_PATH).permitAll()
+                        .pathMatchers(org.springframework.http.HttpMethod.POST, MINIAPP_SIGN_IN_PATH).permitAll()
                         .pathMatchers("/api/**").authenticated()
                         .pathMatchers("/actuator/health/**", "/actuator/health", "/actuator/prometheus",
                                 "/actuator/info").permitAll()

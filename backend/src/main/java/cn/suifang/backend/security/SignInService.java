@@ -39,6 +39,9 @@ public class SignInService {
     }
 
     public Mono<Me> me(Principal p) {
+        if (p.type() != Principal.ActorType.PATIENT && p.type() != Principal.ActorType.STAFF) {
+            return Mono.just(new Me(p.type().name(), p.id(), p.hospitalId(), p.departmentId(), p.roles(), ""));
+        }
         String table = p.type() == Principal.ActorType.PATIENT ? "patient" : "staff";
         return db.sql("SELECT name FROM " + table + " WHERE id = :id").bind("id", p.id())
                 .map(r -> r.get(0, String.class)).one().defaultIfEmpty("")

@@ -106,7 +106,7 @@ class AlertLifecycleTest extends IntegrationTest {
     void level1_patientReadingTheAdviceClosesIt_otherwiseTheCoordinatorIsToldAfter72h() {
         long read = lowGlucose();
         Principal patient = new Principal(Principal.ActorType.PATIENT, patientId, hospital.hospitalId, 0, Set.of());
-        alertService.adviceRead(patient, read).block();
+        alertService.adviceRead(patient, patientId, read).block();
         assertThat(row(read)).containsEntry("status", "RESOLVED");
         assertThat(count("SELECT count(*) FROM alert WHERE id = " + read + " AND resolution = 'ADVICE_READ'")).isEqualTo(1);
 

@@ -83,6 +83,7 @@ class PermissionMatrixTest extends IntegrationTest {
     static final String ALERT_STATS_DENIED = "SF-2508";
     static final String ALERTS_CLINICAL_ONLY = "SF-2510";
     static final String RESPONSE_NOT_FOUND = "SF-2614";
+    static final String MINIAPP_ONLY = "SF-2711";
 
     enum Access {
         /** Sign-in: answers without credentials. */
@@ -109,7 +110,9 @@ class PermissionMatrixTest extends IntegrationTest {
         /** Alert lists: clinical staff (each sees the alerts of patients they may see). */
         CLINICAL,
         /** Per-rule alert figures: heads (their department) and admins. */
-        ALERT_STATS;
+        ALERT_STATS,
+        /** The patient mini-program: only a mini-program session (tested in MiniappTest); every caller here is refused. */
+        MINIAPP;
 
         Expected expectedFor(String caller, Endpoint e) {
             boolean patient = PATIENT.equals(caller);
@@ -136,6 +139,7 @@ class PermissionMatrixTest extends IntegrationTest {
                 case HANDOVER_LIST -> patient ? staffOnly
                         : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, HANDOVER_LIST_DENIED);
                 case CLINICAL -> patient ? staffOnly : "admin".equals(caller) ? new Expected(403, ALERTS_CLINICAL_ONLY) : ok;
+                case MINIAPP -> new Expected(403, MINIAPP_ONLY);
                 case ALERT_STATS -> patient ? staffOnly
                         : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, ALERT_STATS_DENIED);
             };
@@ -151,7 +155,7 @@ class PermissionMatrixTest extends IntegrationTest {
      */
     record Fixture(long patientA, long taskA, long patientB, long taskB, long draftPathway, long importJob,
                    long cardTeam, long cardHead, long cardDoc, UUID endedCallA, UUID liveCallA, long alertA,
-                   long responseA, long draftRule) {
+                   long responseA, long draftRule, long proxyA) {
 
         String resolve(String path) {
             return path.replace("{patientA}", Long.toString(patientA)).replace("{taskA}", Long.toString(taskA))
@@ -160,14 +164,14 @@ class PermissionMatrixTest extends IntegrationTest {
                     .replace("{cardTeam}", Long.toString(cardTeam)).replace("{cardCode}", "CARD").replace("{questionnaire}", "PHQ9")
                     .replace("{endedCallA}", endedCallA.toString()).replace("{liveCallA}", liveCallA.toString())
                     .replace("{alertA}", Long.toString(alertA)).replace("{responseA}", Long.toString(responseA))
-                    .replace("{draftRule}", Long.toString(draftRule));
+                    .replace("{draftRule}", Long.toString(draftRule)).replace("{proxyA}", Long.toString(proxyA));
         }
 
         /** The same fixture with the patient, task and call ids pointing at rows that do not exist. */
         Fixture withNonexistentPatientsAndTasks() {
             return new Fixture(999_991, 999_992, 999_993, 999_994, draftPathway, importJob, cardTeam, cardHead, cardDoc,
                     UUID.fromString("00000000-0000-4000-8000-000000000991"),
-                    UUID.fromString("00000000-0000-4000-8000-000000000992"), 999_995, 999_996, draftRule);
+                    UUID.fromString("00000000-0000-4000-8000-000000000992"), 999_995, 999_996, draftRule, 999_997);
         }
     }
 
@@ -280,6 +284,31 @@ class PermissionMatrixTest extends IntegrationTest {
             post("/api/admin/alert-rules", Access.ADMIN, 201, f -> Map.of("code", "PERM_RULE", "name", "权限测试规则",
                     "level", 2, "condition", Map.of("type", "reading", "code", "HR", "op", ">", "value", 130))),
             post("/api/admin/alert-rules/{draftRule}/activate", Access.ADMIN, 200, null),
+            // family members acting for a patient (mini-program proxies), seen from the workbench
+            read("/api/patients/{patientA}/proxies", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            new Endpoint(HttpMethod.POST, "/api/patients/{patientA}/proxies/{proxyA}/approve", Access.SEES_PATIENT_A, 200,
+                    PATIENT_NOT_FOUND, MediaType.APPLICATION_JSON, f -> Map.of("note", "电话确认患者本人同意")),
+            // the patient mini-program: a mini-program session only, never a staff or demo-patient token
+            get("/api/mp/bindings", Access.MINIAPP),
+            post("/api/mp/bindings", Access.MINIAPP, 201, f -> Map.of("phoneCode", "pc", "name", "张三")),
+            post("/api/mp/proxy-bindings", Access.MINIAPP, 202, f -> Map.of("patientPhone", "13812345678", "name", "张三",
+                    "idCardLast4", "1235", "relation", "CHILD")),
+            post("/api/mp/proxy-bindings/{proxyA}/approve", Access.MINIAPP, 200, null),
+            new Endpoint(HttpMethod.DELETE, "/api/mp/bindings/{proxyA}", Access.MINIAPP, 204, null, null, null),
+            get("/api/mp/plan", Access.MINIAPP),
+            get("/api/mp/advice", Access.MINIAPP),
+            post("/api/mp/advice/{alertA}/read", Access.MINIAPP, 204, null),
+            get("/api/mp/questionnaires", Access.MINIAPP),
+            get("/api/mp/questionnaires/{questionnaire}", Access.MINIAPP),
+            post("/api/mp/questionnaire-responses", Access.MINIAPP, 201, f -> Map.of("clientRequestId", "mp-1",
+                    "questionnaireCode", "PHQ2", "answers", Map.of("q1", 0, "q2", 0))),
+            post("/api/mp/readings", Access.MINIAPP, 201, f -> Map.of("clientRequestId", "mp-2",
+                    "readings", List.of(Map.of("code", "SBP", "value", 130)))),
+            get("/api/mp/readings?code=SBP", Access.MINIAPP),
+            get("/api/mp/points", Access.MINIAPP),
+            new Endpoint(HttpMethod.PUT, "/api/mp/consent", Access.MINIAPP, 200, null, MediaType.APPLICATION_JSON,
+                    f -> Map.of("recording", false)),
+            get("/api/mp/my-data", Access.MINIAPP),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));
 
@@ -338,7 +367,7 @@ class PermissionMatrixTest extends IntegrationTest {
                 hospital.staff("cardDoc"), call(taskA, "ENDED"),
                 call(count("SELECT id FROM follow_up_task WHERE patient_id = " + patient("P001") + " AND id <> " + taskA
                         + " ORDER BY id LIMIT 1"), "IN_CALL"),
-                alert(patient("P001")), response(patient("P001")), draftRule());
+                alert(patient("P001")), response(patient("P001")), draftRule(), proxyRequest(patient("P001")));
     }
 
     /** An open level-2 alert on the patient, as the blood-pressure rule raises it. */
@@ -355,6 +384,13 @@ class PermissionMatrixTest extends IntegrationTest {
                 + "answers, score, band, band_label, submitted_by_type) SELECT " + patientId + ", id, code, 'perm-resp', "
                 + "'{\"q1\": 1, \"q2\": 1}', 2, 'NEGATIVE', '筛查阴性', 'PATIENT' FROM questionnaire "
                 + "WHERE code = 'PHQ2' AND status = 'ACTIVE' RETURNING id");
+    }
+
+    /** A family member's pending request to act for the patient in the mini-program. */
+    private long proxyRequest(long patientId) {
+        long account = count("INSERT INTO miniapp_account (openid_enc, openid_bidx) VALUES ('\\x01', '\\x02') RETURNING id");
+        return count("INSERT INTO patient_binding (account_id, patient_id, kind, relation, status) VALUES (" + account + ", "
+                + patientId + ", 'PROXY', 'CHILD', 'PENDING') RETURNING id");
     }
 
     private long draftRule() {
@@ -395,6 +431,7 @@ class PermissionMatrixTest extends IntegrationTest {
             "GET /api/wecom/callback", "WeCom, signed and encrypted: WecomCallbackTest",
             "POST /api/wecom/callback", "WeCom, signed and encrypted: WecomCallbackTest",
             "POST /api/auth/wecom/login", "needs a one-time WeCom code: WecomSignInTest",
+            "POST /api/mp/session", "needs a one-time wx.login code: MiniappTest",
             "GET /api/handovers/{}", "needs a handover: HandoverTest.handoverDetail_isForTheDepartmentsHeadAndTheAdministrator",
             "POST /api/tasks/{}/reassign", "depends on the task's assignee too: TaskActionsTest",
             "POST /api/tasks/{}/reopen", "depends on the task's assignee too: TaskActionsTest");
@@ -581,7 +618,8 @@ class PermissionMatrixTest extends IntegrationTest {
                 Arguments.of("/api/calls/{endedCallA}/recording", "RECORDING_PLAY"),
                 Arguments.of("/api/alerts/{alertA}", "ALERT_READ"),
                 Arguments.of("/api/patients/{patientA}/questionnaire-responses", "QUESTIONNAIRE_LIST"),
-                Arguments.of("/api/questionnaire-responses/{responseA}", "QUESTIONNAIRE_READ"));
+                Arguments.of("/api/questionnaire-responses/{responseA}", "QUESTIONNAIRE_READ"),
+                Arguments.of("/api/patients/{patientA}/proxies", "PROXY_LIST"));
     }
 
     @ParameterizedTest(name = "GET {0} → {1}")

@@ -47,9 +47,13 @@ public abstract class IntegrationTest {
     protected WecomClient wecomClient;
     @Autowired
     protected RecordingWecomListener wecomEvents;
+    @Autowired
+    protected org.redisson.api.RedissonClient redissonClient;
 
     /** The WeCom every test talks to (shared/fixtures/wecom): one per JVM, so all test contexts stay cacheable. */
     protected final FakeWecom wecom = FakeWecom.shared();
+    /** The WeChat mini-program server API every test talks to. */
+    protected final FakeWechat wechat = FakeWechat.shared();
 
     @DynamicPropertySource
     static void fakeWecom(DynamicPropertyRegistry registry) {
@@ -61,6 +65,9 @@ public abstract class IntegrationTest {
         registry.add("suifang.wecom.aes-key", () -> FakeWecom.AES_KEY);
         registry.add("suifang.wecom.app-url", () -> "https://suifang.example-hospital.cn/app/");
         registry.add("suifang.wecom.retry-sleep-millis", () -> 0);
+        registry.add("suifang.miniapp.base-url", () -> FakeWechat.shared().baseUrl());
+        registry.add("suifang.miniapp.app-id", () -> FakeWechat.APP_ID);
+        registry.add("suifang.miniapp.secret", () -> FakeWechat.SECRET);
     }
 
     protected TestHospital hospital;
@@ -69,7 +76,10 @@ public abstract class IntegrationTest {
     void resetDatabase() {
         clock.reset();
         wecom.reset();
+        wechat.reset();
         wecomEvents.reset();
+        // account ids restart with the tables: their binding-attempt counters must too
+        redissonClient.getKeys().deleteByPattern("*miniapp:bind:*");
         var wecomStorage = wecomClient.service().getWxCpConfigStorage();
         wecomStorage.expireAccessToken();
         wecomStorage.expireJsapiTicket();
@@ -83,7 +93,8 @@ public abstract class IntegrationTest {
                 TRUNCATE hospital, department, staff, care_team, care_team_member, patient, encounter, care_plan,
                          follow_up_task, follow_up_note, observation, alert, import_job, audit_event, call_event,
                          call_cdr_mismatch, call_cdr, call_record, handover, handover_item, patient_wecom_contact,
-                         customer_transfer, wecom_message, wecom_sync_run, alert_event, questionnaire_response
+                         customer_transfer, wecom_message, wecom_sync_run, alert_event, questionnaire_response,
+                         miniapp_account, patient_binding, points_entry
                 RESTART IDENTITY CASCADE""").then().block();
         db.sql("DELETE FROM pathway_step WHERE pathway_id IN (SELECT id FROM pathway WHERE created_by IS NOT NULL)").then().block();
         db.sql("DELETE FROM pathway WHERE created_by IS NOT NULL").then().block();

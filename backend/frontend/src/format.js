@@ -79,3 +79,18 @@ export function plusDays(n, from = new Date()) {
   const pad = (x) => String(x).padStart(2, '0')
   return `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())}`
 }
+
+/** "12月6日 14:05" in the phone's time zone (the hospital's). */
+export function shortDateTime(value) {
+  if (!value) return ''
+  const t = new Date(value)
+  const pad = (n) => String(n).padStart(2, '0')
+  return `${t.getMonth() + 1}月${t.getDate()}日 ${pad(t.getHours())}:${pad(t.getMinutes())}`
+}
+
+/** Alert levels as staff know them: 3 red (physician), 2 orange (nurse coordinator), 1 yellow (advice to the patient). */
+export const LEVEL = {
+  1: { text: '1级', tag: 'warning' },
+  2: { text: '2级', tag: 'danger' },
+  3: { text: '3级', tag: 'danger' }
+}

@@ -17,6 +17,8 @@ const router = createRouter({
     { path: '/admin/import', component: () => import('./views/ImportView.vue') },
     { path: '/dashboard', component: () => import('./views/DashboardView.vue') },
     { path: '/handover', component: () => import('./views/HandoverView.vue') },
+    { path: '/alerts', component: () => import('./views/AlertsView.vue') },
+    { path: '/alert/:alertId', component: () => import('./views/AlertView.vue'), props: true },
     { path: '/dashboard/items', component: () => import('./views/DashboardItemsView.vue') },
     { path: '/:pathMatch(.*)*', redirect: '/tasks' }
   ],

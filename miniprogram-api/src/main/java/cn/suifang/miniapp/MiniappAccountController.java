@@ -28,11 +28,13 @@ class MiniappAccountController {
     private final MiniappClient wechat;
     private final MiniappAccounts accounts;
     private final BindingGuard guard;
+    private final MiniappSettings settings;
 
-    MiniappAccountController(MiniappClient wechat, MiniappAccounts accounts, BindingGuard guard) {
+    MiniappAccountController(MiniappClient wechat, MiniappAccounts accounts, BindingGuard guard, MiniappSettings settings) {
         this.wechat = wechat;
         this.accounts = accounts;
         this.guard = guard;
+        this.settings = settings;
     }
 
     record SignIn(@NotBlank @Size(max = 128) String code) {
@@ -97,6 +99,26 @@ class MiniappAccountController {
     @Operation(summary = "解除绑定", description = "解除本账号的绑定；患者本人也可以解除家属对自己的代办")
     Mono<Void> unbind(@PathVariable long id) {
         return accounts.currentAccount().flatMap(account -> accounts.unbind(account, id));
+    }
+
+    record Subscribe(@jakarta.validation.constraints.NotEmpty @Size(max = 5)
+                     java.util.Map<@NotBlank String, @Pattern(regexp = "accept|reject|ban|filter",
+                             message = "应为 wx.requestSubscribeMessage 的结果：accept、reject、ban 或 filter") String> results,
+                     boolean longTerm) {
+    }
+
+    @PostMapping("/subscriptions")
+    @Operation(summary = "订阅消息授权结果", description = "把 wx.requestSubscribeMessage 的结果原样上报（模板 ID → accept/reject/ban/filter）。"
+            + "每个 accept 允许发送一条该模板的消息（一次性订阅）；longTerm=true 表示长期订阅（医疗类目）。拒绝会清空该模板的授权")
+    reactor.core.publisher.Flux<MiniappAccounts.Subscription> subscribe(@Valid @RequestBody Subscribe body) {
+        body.results().keySet().forEach(id -> {
+            if (settings.templateKind(id) == null) {
+                throw MiniappException.badRequest(2721, "results", "不是本院随访小程序的消息模板：" + id);
+            }
+        });
+        return accounts.currentAccount().flatMapMany(account -> reactor.core.publisher.Flux.fromIterable(body.results().entrySet())
+                .concatMap(e -> accounts.subscribe(account, settings.templateKind(e.getKey()), "accept".equals(e.getValue()),
+                        body.longTerm())));
     }
 
     private static boolean blank(String s) {

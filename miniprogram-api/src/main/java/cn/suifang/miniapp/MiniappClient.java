@@ -8,6 +8,7 @@ import cn.binarywang.wx.miniapp.bean.security.WxMaMsgSecCheckCheckRequest;
 import cn.binarywang.wx.miniapp.bean.security.WxMaMsgSecCheckCheckResponse;
 import cn.binarywang.wx.miniapp.config.impl.WxMaRedissonConfigImpl;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import me.chanjar.weixin.common.error.WxErrorException;
 import org.redisson.api.RedissonClient;
@@ -89,6 +90,39 @@ public class MiniappClient {
             WxMaMsgSecCheckCheckResponse r = service.getSecurityService().checkMessage(request);
             return r.getResult() == null || "pass".equals(r.getResult().getSuggest());
         });
+    }
+
+    /** How sending a subscribe message went. */
+    public enum Sent { SENT, REFUSED, FAILED, RETRY }
+
+    /**
+     * Sends a subscribe message. REFUSED: the user has no consent left for this template or turned it down (43101);
+     * FAILED: WeChat will never accept this one (bad template or data); RETRY: WeChat is busy or unreachable.
+     */
+    public Mono<Sent> sendSubscribe(String openid, String templateId, String page, Map<String, String> data) {
+        cn.binarywang.wx.miniapp.bean.WxMaSubscribeMessage message = new cn.binarywang.wx.miniapp.bean.WxMaSubscribeMessage();
+        message.setToUser(openid);
+        message.setTemplateId(templateId);
+        message.setPage(page);
+        data.forEach((k, v) -> message.addData(new cn.binarywang.wx.miniapp.bean.WxMaSubscribeMessage.MsgData(k, v)));
+        if (service == null) {
+            return Mono.just(Sent.FAILED);
+        }
+        return Mono.fromCallable(() -> {
+                    service.getMsgService().sendSubscribeMsg(message);
+                    return Sent.SENT;
+                })
+                .subscribeOn(Schedulers.boundedElastic())
+                .onErrorResume(e -> {
+                    int code = e instanceof WxErrorException wx ? wx.getError().getErrorCode() : Integer.MIN_VALUE;
+                    log.warn("mini-program subscribe message failed: {}", code == Integer.MIN_VALUE
+                            ? e.getClass().getSimpleName() : "errcode " + code);
+                    return Mono.just(switch (code) {
+                        case 43101 -> Sent.REFUSED;
+                        case 40003, 40037, 41030, 47003 -> Sent.FAILED;
+                        default -> Sent.RETRY;
+                    });
+                });
     }
 
     private <T> Mono<T> call(String operation, Callable<T> call) {

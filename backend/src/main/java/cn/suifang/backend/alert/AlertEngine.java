@@ -5,6 +5,7 @@ import cn.suifang.backend.alert.AlertCondition.Reading;
 import cn.suifang.backend.alert.AlertCondition.Trigger;
 import cn.suifang.backend.common.Rows;
 import cn.suifang.backend.common.SuifangProperties;
+import cn.suifang.backend.notify.PatientReminders;
 import cn.suifang.backend.notify.StaffNotifications;
 import cn.suifang.backend.observation.ObservationCode;
 import cn.suifang.backend.task.TaskGenerator;
@@ -49,14 +50,17 @@ public class AlertEngine {
 
     private final DatabaseClient db;
     private final StaffNotifications notifications;
+    private final PatientReminders patients;
     private final SuifangProperties properties;
     private final Clock clock;
     private final JsonMapper json = JsonMapper.builder().build();
     private final Map<Long, AlertCondition> parsed = new ConcurrentHashMap<>();
 
-    AlertEngine(DatabaseClient db, StaffNotifications notifications, SuifangProperties properties, Clock clock) {
+    AlertEngine(DatabaseClient db, StaffNotifications notifications, PatientReminders patients, SuifangProperties properties,
+                Clock clock) {
         this.db = db;
         this.notifications = notifications;
+        this.patients = patients;
         this.properties = properties;
         this.clock = clock;
     }
@@ -207,7 +211,7 @@ public class AlertEngine {
                         .bind("task", Rows.param(taskId, Long.class)).bind("due", now.plus(sla))
                         .map(r -> r.get("id", Long.class)).one()
                         .flatMap(id -> event(id, "RAISED", rule.level(), owner.orElse(null), detail, now)
-                                .then(rule.level() >= 2 ? notifications.alertAssigned(id) : Mono.just(false))
+                                .then(rule.level() >= 2 ? notifications.alertAssigned(id) : patients.adviceRaised(id).thenReturn(true))
                                 .thenReturn(new Raised(id, rule.code(), rule.level(), rule.name(), detail, rule.patientAdvice(), true))))
                 .switchIfEmpty(Mono.defer(() -> retrigger(patientId, rule, detail, now)));
     }

@@ -213,6 +213,11 @@ public record SuifangProperties(
      * @param bindWindow          window of {@code bindAttempts}
      * @param pointsQuestionnaire points for a questionnaire the pathway assigned, answered in time
      * @param pointsReading       points for reporting readings, at most once a day
+     * @param reminderTemplate    subscribe-message template id of the follow-up reminder (blank: no reminders);
+     *                            fields thing1 随访内容, date2 日期, thing3 温馨提示
+     * @param adviceTemplate      subscribe-message template id of automatic health advice (blank: none);
+     *                            fields thing1 提醒事项, thing2 建议
+     * @param reminderCron        when tomorrow's reminders are queued (hospital time)
      */
     public record Miniapp(@DefaultValue("https://api.weixin.qq.com") String baseUrl,
                           @DefaultValue("") String appId,
@@ -220,7 +225,10 @@ public record SuifangProperties(
                           @DefaultValue("5") @Min(1) int bindAttempts,
                           @DefaultValue("1h") Duration bindWindow,
                           @DefaultValue("10") @Min(0) int pointsQuestionnaire,
-                          @DefaultValue("2") @Min(0) int pointsReading) {
+                          @DefaultValue("2") @Min(0) int pointsReading,
+                          @DefaultValue("") String reminderTemplate,
+                          @DefaultValue("") String adviceTemplate,
+                          @DefaultValue("0 0 18 * * *") String reminderCron) {
     }
 
     /**

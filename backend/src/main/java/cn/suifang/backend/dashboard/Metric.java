@@ -32,9 +32,10 @@ public enum Metric {
             null),
 
     ALERT_SLA(Subject.ALERT, "预警处理及时率", Unit.RATIO,
-            "当月产生的预警中，在时限内处理完毕的比例（红色 2 小时、橙色 24 小时、黄色 72 小时）；尚在时限内未处理的不计入",
-            "(a.resolved_at IS NOT NULL OR a.raised_at + " + Subject.ALERT_SLA_INTERVAL + " < :now)",
-            "a.resolved_at IS NOT NULL AND a.resolved_at <= a.raised_at + " + Subject.ALERT_SLA_INTERVAL),
+            "当月产生的预警中，在首次响应时限内有人确认或处理的比例（时限按规则与级别，见 docs/alerts.md）；尚在时限内未响应的不计入",
+            "(COALESCE(a.acknowledged_at, a.resolved_at) IS NOT NULL OR " + Subject.ALERT_DUE + " < :now)",
+            "COALESCE(a.acknowledged_at, a.resolved_at) IS NOT NULL AND COALESCE(a.acknowledged_at, a.resolved_at) <= "
+                    + Subject.ALERT_DUE),
 
     QUESTIONNAIRE_RESPONSE(Subject.TASK, "问卷回收率", Unit.RATIO,
             "当月到期的问卷随访中，患者已提交问卷的比例；仍在窗口内未提交的不计入",

@@ -51,9 +51,12 @@ public enum Subject {
             "CAST(a.raised_at AT TIME ZONE :tz AS DATE)", "a.id::text", "CAST(a.raised_at AT TIME ZONE :tz AS DATE)",
             "a.title", "a.status");
 
-    /** Response time allowed per alert level: 3 red, 2 orange, 1 yellow. */
-    static final String ALERT_SLA_INTERVAL =
-            "CASE a.level WHEN 3 THEN INTERVAL '2 hours' WHEN 2 THEN INTERVAL '24 hours' ELSE INTERVAL '72 hours' END";
+    /**
+     * When an alert's first response was due: its own SLA (set by its rule and level when raised); for alerts from
+     * before rules existed, by level (3 red 2 h, 2 orange 24 h, 1 yellow 72 h).
+     */
+    static final String ALERT_DUE = "COALESCE(a.sla_due_at, a.raised_at + "
+            + "CASE a.level WHEN 3 THEN INTERVAL '2 hours' WHEN 2 THEN INTERVAL '24 hours' ELSE INTERVAL '72 hours' END)";
 
     private final String from;
     private final String day;

@@ -161,6 +161,22 @@ class MiniappAccountsAdapter implements MiniappAccounts {
     }
 
     @Override
+    public Mono<Subscription> subscribe(long accountId, String kind, boolean accepted, boolean longTerm) {
+        return db.sql("""
+                        INSERT INTO miniapp_subscription (account_id, template, credits, long_term, updated_at)
+                        VALUES (:a, :t, CASE WHEN :ok THEN 1 ELSE 0 END, :ok AND :lt, :now)
+                        ON CONFLICT (account_id, template) DO UPDATE SET
+                            credits = CASE WHEN :ok THEN LEAST(miniapp_subscription.credits + 1, 100) ELSE 0 END,
+                            long_term = CASE WHEN :ok THEN miniapp_subscription.long_term OR :lt ELSE FALSE END,
+                            updated_at = :now
+                        RETURNING credits, long_term""")
+                .bind("a", accountId).bind("t", kind).bind("ok", accepted).bind("lt", longTerm)
+                .bind("now", OffsetDateTime.now(clock))
+                .map(r -> new Subscription(kind, r.get("credits", Integer.class), Boolean.TRUE.equals(r.get("long_term", Boolean.class))))
+                .one();
+    }
+
+    @Override
     public Mono<Caller> caller(long accountId, Long bindingId) {
         return db.sql("SELECT id, patient_id, kind FROM patient_binding WHERE account_id = :a AND status = 'ACTIVE' ORDER BY id")
                 .bind("a", accountId)

@@ -16,6 +16,6 @@ class MiniappConfig {
     MiniappSettings miniappSettings(SuifangProperties properties) {
         SuifangProperties.Miniapp m = properties.miniapp();
         return new MiniappSettings(m.baseUrl(), m.appId(), m.secret(), properties.redis().keyPrefix(), m.bindAttempts(),
-                m.bindWindow());
+                m.bindWindow(), m.reminderTemplate(), m.adviceTemplate());
     }
 }

@@ -113,7 +113,7 @@ public class StaffNotifications {
                         .bind("kind", kind).bind("key", keyPrefix + row[0])
                         .bind("title", truncate(heading + "（" + row[2] + "级）：" + row[5], 128))
                         .bind("description", truncate((String) row[3] + "。请尽快查看并处理。", 512))
-                        .bind("url", link("/patient/" + row[4]))
+                        .bind("url", link("/alert/" + alertId))
                         .bind("status", row[1] == null ? "NO_WECOM_ID" : "QUEUED")
                         .bind("now", OffsetDateTime.now(clock))
                         .fetch().rowsUpdated().map(n -> n > 0))

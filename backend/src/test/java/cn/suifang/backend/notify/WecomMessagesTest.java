@@ -102,7 +102,7 @@ class WecomMessagesTest extends IntegrationTest {
         assertThat(weCom.dropped()).isZero();
         assertThat(count("SELECT count(*) FROM wecom_message WHERE status = 'SENT'")).isEqualTo(45);
         assertThat(weCom.delivered().get(0).title()).contains("新预警", "张*").doesNotContain("张三");
-        assertThat(weCom.delivered().get(0).url()).matches("https://suifang\\.example-hospital\\.cn/app/#/patient/\\d+");
+        assertThat(weCom.delivered().get(0).url()).matches("https://suifang\\.example-hospital\\.cn/app/#/alert/\\d+");
     }
 
     @Test

@@ -28,6 +28,8 @@ public final class FakeWechat {
     public static final String APP_ID = "wxfake0000suifang";
     public static final String SECRET = "fake-miniapp-secret-0123456789abcdef";
     public static final String RISKY = "【违规】";
+    public static final String REMINDER_TEMPLATE = "tmplReminder0000000000000000000000000000000";
+    public static final String ADVICE_TEMPLATE = "tmplAdvice00000000000000000000000000000000";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static volatile FakeWechat shared;
@@ -39,6 +41,8 @@ public final class FakeWechat {
     private final Set<String> tokens = ConcurrentHashMap.newKeySet();
     private final AtomicInteger issued = new AtomicInteger();
     private final List<String> paths = new CopyOnWriteArrayList<>();
+    private final List<JsonNode> sent = new CopyOnWriteArrayList<>();
+    private final Set<String> refusing = ConcurrentHashMap.newKeySet();
 
     private FakeWechat() {
         server.setDispatcher(new Dispatcher() {
@@ -71,6 +75,8 @@ public final class FakeWechat {
         usedCodes.clear();
         phoneCodes.clear();
         paths.clear();
+        sent.clear();
+        refusing.clear();
     }
 
     /** {@code wx.login} will have given this code to the user {@code openid}. */
@@ -87,6 +93,17 @@ public final class FakeWechat {
     /** A phone code whose watermark names {@code appId} (another app's code replayed to us when not ours). */
     public FakeWechat phoneCode(String code, String phone, String appId) {
         phoneCodes.put(code, new String[] {phone, appId});
+        return this;
+    }
+
+    /** Subscribe messages WeChat accepted, oldest first (the JSON bodies). */
+    public List<JsonNode> sent() {
+        return List.copyOf(sent);
+    }
+
+    /** From now on this user has no consent for any template: sends answer 43101. */
+    public FakeWechat refuse(String openid) {
+        refusing.add(openid);
         return this;
     }
 
@@ -142,6 +159,19 @@ public final class FakeWechat {
                 yield json(Map.of("errcode", 0, "errmsg", "ok", "trace_id", "60ae120f-371d5872-7941a05b",
                         "result", Map.of("suggest", risky ? "risky" : "pass", "label", risky ? 20006 : 100),
                         "detail", List.of()));
+            }
+            case "/cgi-bin/message/subscribe/send" -> {
+                if (refusing.contains(body.path("touser").asString())) {
+                    yield json(Map.of("errcode", 43101, "errmsg", "user refuse to accept the msg rid: 610b7ea3-036ff8e0-21a3f70c"));
+                }
+                for (var field : body.path("data").properties()) {
+                    String value = field.getValue().path("value").asString();
+                    if (field.getKey().startsWith("thing") && value.codePointCount(0, value.length()) > 20) {
+                        yield json(Map.of("errcode", 47003, "errmsg", "argument invalid! data." + field.getKey() + ".value invalid"));
+                    }
+                }
+                sent.add(body);
+                yield json(Map.of("errcode", 0, "errmsg", "ok", "msgid", 1988810812324364291L));
             }
             default -> new MockResponse.Builder().code(404).body("no fake for " + path).build();
         };

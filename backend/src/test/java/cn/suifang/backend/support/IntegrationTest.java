@@ -68,6 +68,8 @@ public abstract class IntegrationTest {
         registry.add("suifang.miniapp.base-url", () -> FakeWechat.shared().baseUrl());
         registry.add("suifang.miniapp.app-id", () -> FakeWechat.APP_ID);
         registry.add("suifang.miniapp.secret", () -> FakeWechat.SECRET);
+        registry.add("suifang.miniapp.reminder-template", () -> FakeWechat.REMINDER_TEMPLATE);
+        registry.add("suifang.miniapp.advice-template", () -> FakeWechat.ADVICE_TEMPLATE);
     }
 
     protected TestHospital hospital;

@@ -50,6 +50,15 @@ public interface MiniappAccounts {
     /** Ends a binding of this account (the patient may also end a proxy's binding to them). */
     Mono<Void> unbind(long accountId, long bindingId);
 
+    /**
+     * Records what the user answered to {@code wx.requestSubscribeMessage} for one of our templates ({@code kind}
+     * REMINDER or ADVICE): an accepted one-time subscription is one message we may send; {@code longTerm} keeps it open.
+     */
+    Mono<Subscription> subscribe(long accountId, String kind, boolean accepted, boolean longTerm);
+
+    record Subscription(String template, int credits, boolean longTerm) {
+    }
+
     /** The caller acting through one of the account's ACTIVE bindings (the only one when {@code bindingId} is null). */
     Mono<Caller> caller(long accountId, Long bindingId);
 }

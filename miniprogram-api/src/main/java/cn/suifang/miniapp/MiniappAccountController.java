@@ -104,7 +104,7 @@ class MiniappAccountController {
     record Subscribe(@jakarta.validation.constraints.NotEmpty @Size(max = 5)
                      java.util.Map<@NotBlank String, @Pattern(regexp = "accept|reject|ban|filter",
                              message = "应为 wx.requestSubscribeMessage 的结果：accept、reject、ban 或 filter") String> results,
-                     boolean longTerm) {
+                     Boolean longTerm) {
     }
 
     @PostMapping("/subscriptions")
@@ -118,7 +118,7 @@ class MiniappAccountController {
         });
         return accounts.currentAccount().flatMapMany(account -> reactor.core.publisher.Flux.fromIterable(body.results().entrySet())
                 .concatMap(e -> accounts.subscribe(account, settings.templateKind(e.getKey()), "accept".equals(e.getValue()),
-                        body.longTerm())));
+                        Boolean.TRUE.equals(body.longTerm()))));
     }
 
     private static boolean blank(String s) {

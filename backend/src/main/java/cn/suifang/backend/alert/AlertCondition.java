@@ -69,11 +69,15 @@ public sealed interface AlertCondition {
 
     Trigger trigger();
 
-    /** The readings' codes this condition looks at (to load their history). */
-    Set<ObservationCode> codes();
+    /** The readings' codes this condition looks at (to load their history); none unless it looks at readings. */
+    default Set<ObservationCode> codes() {
+        return Set.of();
+    }
 
     /** The longest window it looks back over, in days. */
-    int windowDays();
+    default int windowDays() {
+        return 0;
+    }
 
     // ------------------------------------------------------------------ operators
 
@@ -106,8 +110,13 @@ public sealed interface AlertCondition {
             };
         }
 
-        String symbol() {
-            return symbol;
+        /** As a clinician writes it: ≥ and ≤. */
+        String display() {
+            return switch (this) {
+                case GE -> "≥";
+                case LE -> "≤";
+                default -> symbol;
+            };
         }
     }
 
@@ -132,7 +141,7 @@ public sealed interface AlertCondition {
                 return Optional.empty();
             }
             String values = hits.stream().map(r -> r.value().stripTrailingZeros().toPlainString()).collect(Collectors.joining("、"));
-            String rule = code.label() + " " + op.symbol() + " " + value.stripTrailingZeros().toPlainString() + " " + code.unit();
+            String rule = code.label() + " " + op.display() + " " + value.stripTrailingZeros().toPlainString() + " " + code.unit();
             return Optional.of(atLeast > 1
                     ? code.label() + " " + values + " " + code.unit() + "（" + withinDays + "天内" + hits.size() + "次，规则：" + rule + "）"
                     : code.label() + " " + values + " " + code.unit() + "（规则：" + rule + "）");
@@ -201,22 +210,12 @@ public sealed interface AlertCondition {
                     || !op.test(BigDecimal.valueOf(r.score()), value)) {
                 return Optional.empty();
             }
-            return Optional.of(questionnaire + " 总分 " + r.score() + "（规则：" + op.symbol() + " " + plain(value) + "）");
+            return Optional.of(questionnaire + " 总分 " + r.score() + "（规则：" + op.display() + " " + plain(value) + "）");
         }
 
         @Override
         public Trigger trigger() {
             return Trigger.QUESTIONNAIRE;
-        }
-
-        @Override
-        public Set<ObservationCode> codes() {
-            return Set.of();
-        }
-
-        @Override
-        public int windowDays() {
-            return 0;
         }
     }
 
@@ -237,23 +236,13 @@ public sealed interface AlertCondition {
             } else {
                 holds = false;
             }
-            return holds ? Optional.of(questionnaire + " 第 " + item + " 题回答 " + a + "（规则：" + op.symbol() + " "
+            return holds ? Optional.of(questionnaire + " 第 " + item + " 题回答 " + a + "（规则：" + op.display() + " "
                     + plain(value) + "）") : Optional.empty();
         }
 
         @Override
         public Trigger trigger() {
             return Trigger.QUESTIONNAIRE;
-        }
-
-        @Override
-        public Set<ObservationCode> codes() {
-            return Set.of();
-        }
-
-        @Override
-        public int windowDays() {
-            return 0;
         }
     }
 
@@ -273,16 +262,6 @@ public sealed interface AlertCondition {
         @Override
         public Trigger trigger() {
             return Trigger.TASK;
-        }
-
-        @Override
-        public Set<ObservationCode> codes() {
-            return Set.of();
-        }
-
-        @Override
-        public int windowDays() {
-            return 0;
         }
     }
 

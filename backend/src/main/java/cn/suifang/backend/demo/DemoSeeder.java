@@ -56,6 +56,7 @@ class DemoSeeder {
     private final PiiCipher cipher;
     private final DischargeImportService imports;
     private final NoteService notes;
+    private final cn.suifang.backend.questionnaire.QuestionnaireService questionnaires;
     private final ObservationService observations;
     private final OrganisationService organisation;
     private final RedissonReactiveClient redis;
@@ -63,12 +64,13 @@ class DemoSeeder {
     private final Clock clock;
 
     DemoSeeder(DatabaseClient db, PiiCipher cipher, DischargeImportService imports, NoteService notes,
-               ObservationService observations, OrganisationService organisation, RedissonReactiveClient redis,
+               cn.suifang.backend.questionnaire.QuestionnaireService questionnaires, ObservationService observations, OrganisationService organisation, RedissonReactiveClient redis,
                SuifangProperties properties, Clock clock) {
         this.db = db;
         this.cipher = cipher;
         this.imports = imports;
         this.notes = notes;
+        this.questionnaires = questionnaires;
         this.observations = observations;
         this.organisation = organisation;
         this.redis = redis;
@@ -114,7 +116,8 @@ class DemoSeeder {
                         .flatMap(depts -> staffAndTeams(hospital, depts, random)
                                 .flatMap(admin -> importDischarges(admin, random)
                                         .then(history(random))
-                                        .then(labs(random)))))
+                                        .then(labs(random))
+                                        .then(patientReports()))))
                 .doOnSuccess(v -> log.info("demo: seeded in {} s", Duration.ofNanos(System.nanoTime() - started).toSeconds()));
     }
 
@@ -323,7 +326,7 @@ class DemoSeeder {
                     NoteOutcome outcome = roll < 80 ? NoteOutcome.COMPLETED : roll < 94 ? NoteOutcome.UNREACHABLE
                             : roll < 98 ? NoteOutcome.REFUSED : NoteOutcome.READMITTED;
                     List<ObservationService.Reading> readings = outcome == NoteOutcome.COMPLETED
-                            ? readings((String) t[4], random) : List.of();
+                            ? readings((String) t[4], (Long) t[3], random) : List.of();
                     var note = new NoteService.NewNote("demo-" + t[0], outcome, "PHONE",
                             random.nextInt(5) == 0 ? List.of("偶有胸闷") : List.of(), readings,
                             outcome == NoteOutcome.COMPLETED ? (random.nextInt(6) == 0 ? "PARTIAL" : "GOOD") : null,
@@ -343,7 +346,7 @@ class DemoSeeder {
                 .then();
     }
 
-    private List<ObservationService.Reading> readings(String diagnosis, Random random) {
+    private List<ObservationService.Reading> readings(String diagnosis, long patientId, Random random) {
         List<ObservationService.Reading> r = new ArrayList<>();
         r.add(reading(ObservationCode.SBP, 118 + random.nextGaussian() * 14));
         r.add(reading(ObservationCode.DBP, 76 + random.nextGaussian() * 8));
@@ -352,7 +355,8 @@ class DemoSeeder {
             r.add(reading(ObservationCode.FPG, 7.2 + random.nextGaussian() * 1.5));
         }
         if (diagnosis.startsWith("I50")) {
-            r.add(reading(ObservationCode.WEIGHT, 68 + random.nextGaussian() * 9));
+            // a patient's weight is their own, give or take half a kilo between calls
+            r.add(reading(ObservationCode.WEIGHT, 55 + patientId % 30 + random.nextGaussian() * 0.5));
         }
         return r;
     }
@@ -360,6 +364,45 @@ class DemoSeeder {
     private static ObservationService.Reading reading(ObservationCode code, double value) {
         int scale = code == ObservationCode.FPG || code == ObservationCode.WEIGHT ? 1 : 0;
         return new ObservationService.Reading(code, BigDecimal.valueOf(value).setScale(scale, RoundingMode.HALF_UP), code.unit());
+    }
+
+    /**
+     * What patients reported from the mini-program this morning, through the real path (questionnaires with readings,
+     * scored and run through the alert rules): a few severe blood pressures, severe PHQ-9 scores and low glucose
+     * readings, so the alert inbox, the ladder and the dashboard have something to show.
+     */
+    private Mono<Void> patientReports() {
+        record Report(String questionnaire, java.util.Map<String, Object> answers, String diagnosisPrefix, int count) {
+        }
+        java.util.Map<String, Object> phq9 = new java.util.HashMap<>(java.util.Map.of("q1", 2, "q2", 3, "q3", 2, "q4", 2,
+                "q5", 2, "q6", 2, "q7", 2, "q8", 1, "q9", 0, "difficulty", 2));
+        List<Report> reports = List.of(
+                new Report("PCI_SYMPTOM", java.util.Map.of("chestPain", 0, "punctureSite", 0, "antiplatelet", 0, "sbp", 184,
+                        "dbp", 98, "hr", 84), "I21", 4),
+                new Report("PHQ9", phq9, "I", 3),
+                new Report("DM_SELFCHECK", java.util.Map.of("fpg", 3.4, "hypo", 1, "hypoHelp", 0, "medication", 0, "feet", 0),
+                        "E11", 3));
+        return Flux.fromIterable(reports).concatMap(report -> db.sql("""
+                                SELECT p.id, p.hospital_id, p.department_id FROM patient p
+                                WHERE p.consent_follow_up AND EXISTS (SELECT 1 FROM encounter e WHERE e.patient_id = p.id
+                                      AND e.primary_diagnosis LIKE :prefix)
+                                  AND EXISTS (SELECT 1 FROM follow_up_task t WHERE t.patient_id = p.id AND t.status = 'PENDING')
+                                ORDER BY p.id LIMIT :n""")
+                        .bind("prefix", report.diagnosisPrefix() + "%").bind("n", report.count())
+                        .map(r -> new Principal(Principal.ActorType.PATIENT, r.get("id", Long.class),
+                                r.get("hospital_id", Long.class), r.get("department_id", Long.class), Set.of()))
+                        .all()
+                        .concatMap(patient -> questionnaires.submit(patient, patient.id(), report.questionnaire(),
+                                        cn.suifang.backend.questionnaire.QuestionnaireService.SubmittedBy.PATIENT, null,
+                                        new cn.suifang.backend.questionnaire.QuestionnaireService.Submission(
+                                                "demo-" + report.questionnaire() + "-" + patient.id(), null, report.answers()))
+                                .onErrorResume(e -> {
+                                    log.debug("demo: report skipped: {}", e.getMessage());
+                                    return Mono.empty();
+                                })))
+                .count()
+                .doOnNext(n -> log.info("demo: {} questionnaires reported by patients", n))
+                .then();
     }
 
     /** Moves a demo note (and its readings and task completion) back to when the call would have happened. */

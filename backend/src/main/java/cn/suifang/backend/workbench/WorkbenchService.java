@@ -241,7 +241,8 @@ public class WorkbenchService {
     // ------------------------------------------------------------------ timeline
 
     /**
-     * One line of the timeline: ENCOUNTER, TASK, NOTE or CALL. {@code refId} is the encounter, task or note id (for a
+     * One line of the timeline: ENCOUNTER, TASK, NOTE, CALL, QUESTIONNAIRE (answers) or ALERT. {@code refId} is the
+     * encounter, task, note, questionnaire response or alert id (for a
      * call: its task); {@code callId} and {@code hasRecording} are set on CALL entries.
      */
     public record TimelineEntry(String kind, OffsetDateTime at, LocalDate date, long refId, String title, String detail,
@@ -282,15 +283,46 @@ public class WorkbenchService {
                 .collectList();
         Mono<List<TimelineEntry>> callEntries = calls.historyOfPatient(patientId, 200)
                 .map(list -> list.stream().map(this::callEntry).toList());
+        Mono<List<TimelineEntry>> answers = db.sql("""
+                        SELECT r.id, r.created_at, r.score, r.band_label, r.submitted_by_type, q.title
+                        FROM questionnaire_response r JOIN questionnaire q ON q.id = r.questionnaire_id
+                        WHERE r.patient_id = :p ORDER BY r.created_at DESC LIMIT 200""")
+                .bind("p", patientId)
+                .map(r -> {
+                    OffsetDateTime at = r.get("created_at", OffsetDateTime.class);
+                    Integer score = r.get("score", Integer.class);
+                    return new TimelineEntry("QUESTIONNAIRE", at, at.atZoneSameInstant(clock.getZone()).toLocalDate(),
+                            r.get("id", Long.class), "问卷：" + r.get("title", String.class),
+                            (score == null ? "已提交" : score + " 分，" + r.get("band_label", String.class))
+                                    + "（" + submittedBy(r.get("submitted_by_type", String.class)) + "）");
+                })
+                .all().collectList();
+        Mono<List<TimelineEntry>> alertEntries = db.sql("""
+                        SELECT id, raised_at, level, title, detail, status FROM alert
+                        WHERE patient_id = :p ORDER BY raised_at DESC LIMIT 200""")
+                .bind("p", patientId)
+                .map(r -> {
+                    OffsetDateTime at = r.get("raised_at", OffsetDateTime.class);
+                    String detail = r.get("detail", String.class);
+                    return new TimelineEntry("ALERT", at, at.atZoneSameInstant(clock.getZone()).toLocalDate(),
+                            r.get("id", Long.class), "预警（" + r.get("level", Integer.class) + "级）：" + r.get("title", String.class),
+                            (detail == null ? "" : detail + "；") + alertStatus(r.get("status", String.class)));
+                })
+                .all().collectList();
         Mono<List<ObservationService.Observation>> trends = observations.series(patientId, List.of(ObservationCode.values()))
                 .collectList();
         return access.require(principal, patientId)
                 .then(Mono.zip(patients.get(principal, patientId), encounters, tasks, noteEntries, callEntries, trends))
-                .map(t -> new Timeline(t.getT1(),
-                        Stream.of(t.getT2(), t.getT3(), t.getT4(), t.getT5()).flatMap(List::stream)
+                .zipWith(Mono.zip(answers, alertEntries))
+                .map(all -> {
+                    var t = all.getT1();
+                    return new Timeline(t.getT1(),
+                        Stream.of(t.getT2(), t.getT3(), t.getT4(), t.getT5(), all.getT2().getT1(), all.getT2().getT2())
+                                .flatMap(List::stream)
                                 .sorted(Comparator.comparing(WorkbenchService::sortKey).reversed())
                                 .toList(),
-                        t.getT6()))
+                        t.getT6());
+                })
                 .flatMap(tl -> audit.record(principal, "TIMELINE_READ", "patient", patientId, List.of(patientId), null)
                         .thenReturn(tl));
     }
@@ -301,6 +333,22 @@ public class WorkbenchService {
         return new TimelineEntry("CALL", c.requestedAt(), c.requestedAt().atZoneSameInstant(clock.getZone()).toLocalDate(),
                 c.taskId(), "电话随访（" + c.staffName() + "）", result + talk + (c.hasRecording() ? "，有录音" : ""),
                 c.id(), c.hasRecording());
+    }
+
+    static String submittedBy(String type) {
+        return switch (type) {
+            case "PATIENT" -> "患者填写";
+            case "PROXY" -> "家属代填";
+            default -> "医护代录";
+        };
+    }
+
+    static String alertStatus(String status) {
+        return switch (status) {
+            case "OPEN" -> "待处理";
+            case "ACKNOWLEDGED" -> "处理中";
+            default -> "已处理";
+        };
     }
 
     /** Talk time as a doctor reads it: 45 秒, 3 分 05 秒. */

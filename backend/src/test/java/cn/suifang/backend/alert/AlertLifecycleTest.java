@@ -86,6 +86,16 @@ class AlertLifecycleTest extends IntegrationTest {
     }
 
     @Test
+    void theTimelineShowsTheAlertAndTheAnswersThatRaisedIt() {
+        long alert = severeBloodPressure();
+        get("cardDoc", "/api/patients/{id}/timeline", patientId).exchange().expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.entries[?(@.kind == 'ALERT')].refId").value(ids -> assertThat(ids.toString()).contains(Long.toString(alert)))
+                .jsonPath("$.entries[?(@.kind == 'QUESTIONNAIRE')].title").value(t -> assertThat(t.toString()).contains("PCI术后症状自评"))
+                .jsonPath("$.entries[?(@.kind == 'QUESTIONNAIRE')].detail").value(d -> assertThat(d.toString()).contains("医护代录"));
+    }
+
+    @Test
     void acknowledgedAlertStopsClimbing_andBelongsToWhoeverAcknowledgedIt() {
         long alert = severeBloodPressure();
         post("cardNurse2", "/api/alerts/{id}/acknowledge", Map.of("note", "已电话联系，患者在家复测"), alert)

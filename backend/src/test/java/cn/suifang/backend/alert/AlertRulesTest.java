@@ -235,6 +235,53 @@ class AlertRulesTest extends IntegrationTest {
         assertThat(live(hf)).as("the heart-failure patient is not on the PCI pathway").isEmpty();
     }
 
+    @Test
+    void pciAntiplateletStopped_levelThree_occasionalMissIsNot() {
+        Map<String, Object> missed = pciCheck(null, null);
+        missed.put("antiplatelet", 1);
+        submit(pci, "PCI_SYMPTOM", missed);
+        assertThat(live(pci)).isEmpty();
+        missed.put("antiplatelet", 2);
+        submit(pci, "PCI_SYMPTOM", missed);
+        assertThat(live(pci)).containsExactly("PCI_ANTIPLATELET_STOPPED");
+        assertThat(alertRow(pci, "PCI_ANTIPLATELET_STOPPED")).containsEntry("level", 3);
+    }
+
+    @Test
+    void heartFailureSymptomsWorse_anyOfTheThree_onlyInHeartFailure() {
+        Map<String, Object> mildOedema = weight(70.0);
+        mildOedema.put("oedema", 1);
+        submit(hf, "HF_SELFCHECK", mildOedema);
+        assertThat(live(hf)).isEmpty();
+        Map<String, Object> orthopnea = weight(70.0);
+        orthopnea.put("orthopnea", 1);
+        submit(hf, "HF_SELFCHECK", orthopnea);
+        assertThat(live(hf)).containsExactly("HF_SYMPTOMS_WORSE");
+        submit(pci, "HF_SELFCHECK", orthopnea);
+        assertThat(live(pci)).as("not a heart-failure patient").isEmpty();
+    }
+
+    @Test
+    void severeOrRepeatedHypoglycaemia_inDiabetesOnly() {
+        importBatch(withDiagnoses(pciDischarge("ZY003", "P003", 5), "ENDO", List.of("E11.9"), List.of()));
+        long dm = count("SELECT id FROM patient WHERE mrn = 'P003'");
+        Map<String, Object> once = glucose(null);
+        once.putAll(Map.of("hypo", 1, "hypoHelp", 0));
+        post("endoNurse", "/api/patients/{id}/questionnaire-responses",
+                Map.of("clientRequestId", "dm1", "questionnaireCode", "DM_SELFCHECK", "answers", once), dm)
+                .exchange().expectStatus().isCreated();
+        assertThat(live(dm)).isEmpty();
+        once.put("hypoHelp", 1);
+        post("endoNurse", "/api/patients/{id}/questionnaire-responses",
+                Map.of("clientRequestId", "dm2", "questionnaireCode", "DM_SELFCHECK", "answers", once), dm)
+                .exchange().expectStatus().isCreated();
+        assertThat(live(dm)).containsExactly("DM_SEVERE_HYPO");
+        Map<String, Object> twice = glucose(null);
+        twice.putAll(Map.of("hypo", 2, "hypoHelp", 0));
+        submit(pci, "DM_SELFCHECK", twice);
+        assertThat(live(pci)).as("not a diabetes patient").isEmpty();
+    }
+
     // ------------------------------------------------------------------ task outcomes
 
     @Test

@@ -216,9 +216,16 @@ class MiniappTest extends IntegrationTest {
                 .bodyValue(Map.of("clientRequestId", "ra", "readings", List.of(Map.of("code", "WEIGHT", "value", 99))))
                 .exchange().expectStatus().isNotFound();
         mp(a, "DELETE", "/api/mp/bindings/" + bindingB, null).expectStatus().isNotFound();
+        // B's advice cannot be confirmed by A
+        mp(b, "POST", "/api/mp/readings", Map.of("clientRequestId", "rb-low", "readings", List.of(Map.of("code", "FPG", "value", 3.2))))
+                .expectStatus().isCreated();
+        long alertOfB = count("SELECT id FROM alert WHERE patient_id = " + patientB);
+        mp(a, "POST", "/api/mp/advice/" + alertOfB + "/read", null).expectStatus().isNotFound()
+                .expectBody().jsonPath("$.code").isEqualTo("SF-2507");
+        assertThat(count("SELECT count(*) FROM alert WHERE status = 'OPEN' AND id = " + alertOfB)).isEqualTo(1);
         // A's own readings do not include B's
         mp(a, "GET", "/api/mp/readings?code=WEIGHT", null).expectStatus().isOk().expectBody().jsonPath("$.length()").isEqualTo(0);
-        assertThat(count("SELECT count(*) FROM observation WHERE patient_id = " + patientB)).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM observation WHERE patient_id = " + patientB)).isEqualTo(2);
     }
 
     // ------------------------------------------------------------------ plan, readings, questionnaires

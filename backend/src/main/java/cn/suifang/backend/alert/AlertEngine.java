@@ -83,23 +83,22 @@ public class AlertEngine {
             if (rules.isEmpty()) {
                 return Mono.just(List.<Raised>of());
             }
-            return readings("id = ANY(:ids)", Map.of("ids", observationIds.toArray(Long[]::new)))
+            // the new readings and, in the same query, every reading of the rules' codes in the longest window before them
+            Set<ObservationCode> codes = rules.stream().flatMap(r -> r.condition().codes().stream()).collect(Collectors.toSet());
+            int window = rules.stream().mapToInt(r -> r.condition().windowDays()).max().orElse(1);
+            Long[] ids = observationIds.toArray(Long[]::new);
+            return readings("""
+                            (id = ANY(:ids) OR patient_id = :p AND code = ANY(:codes) AND effective_at
+                                BETWEEN (SELECT min(effective_at) FROM observation WHERE id = ANY(:ids)) - make_interval(days => :window)
+                                    AND (SELECT max(effective_at) FROM observation WHERE id = ANY(:ids)))""",
+                    Map.of("ids", ids, "p", patientId, "codes", codes.stream().map(Enum::name).toArray(String[]::new),
+                            "window", window))
                     .collectList()
-                    .flatMap(fresh -> {
-                        if (fresh.isEmpty()) {
-                            return Mono.just(List.<Raised>of());
-                        }
-                        Set<ObservationCode> codes = rules.stream().flatMap(r -> r.condition().codes().stream())
-                                .collect(Collectors.toSet());
-                        int window = rules.stream().mapToInt(r -> r.condition().windowDays()).max().orElse(1);
-                        OffsetDateTime from = fresh.stream().map(Reading::at).min(OffsetDateTime::compareTo).orElseThrow()
-                                .minusDays(window);
-                        OffsetDateTime to = fresh.stream().map(Reading::at).max(OffsetDateTime::compareTo).orElseThrow();
-                        return readings("patient_id = :p AND code = ANY(:codes) AND effective_at BETWEEN :from AND :to",
-                                Map.of("p", patientId, "codes", codes.stream().map(Enum::name).toArray(String[]::new),
-                                        "from", from, "to", to))
-                                .collectList()
-                                .flatMap(history -> fire(patientId, rules, Facts.readings(fresh, history), null));
+                    .flatMap(history -> {
+                        Set<Long> fresh = Set.of(ids);
+                        List<Reading> added = history.stream().filter(r -> fresh.contains(r.id())).toList();
+                        return added.isEmpty() ? Mono.just(List.<Raised>of())
+                                : fire(patientId, rules, Facts.readings(added, history), null);
                     });
         });
     }
@@ -141,30 +140,24 @@ public class AlertEngine {
                 .collectList();
     }
 
-    /** Active rules of this trigger whose scope (pathway or diagnosis) includes the patient. */
+    /**
+     * Active rules of this trigger whose scope includes the patient — no scope, one of the patient's active pathways,
+     * or a diagnosis starting with one of the rule's ICD-10 prefixes — in one round trip.
+     */
     private Mono<List<Rule>> applicable(long patientId, Trigger trigger) {
-        Mono<String[][]> scope = db.sql("""
-                        SELECT ARRAY(SELECT DISTINCT pw.code FROM care_plan cp JOIN pathway pw ON pw.id = cp.pathway_id
-                                      WHERE cp.patient_id = :p AND cp.status = 'ACTIVE') AS pathways,
-                               ARRAY(SELECT DISTINCT d FROM encounter e, unnest(e.diagnoses) d
-                                      WHERE e.patient_id = :p AND NOT e.voided) AS diagnoses""")
-                .bind("p", patientId)
-                .map(r -> new String[][] {r.get("pathways", String[].class), r.get("diagnoses", String[].class)})
-                .one();
-        return scope.flatMap(s -> db.sql("SELECT * FROM alert_rule WHERE status = 'ACTIVE' AND trigger_kind = :k ORDER BY id")
-                .bind("k", trigger.name())
+        return db.sql("""
+                        SELECT r.* FROM alert_rule r
+                        WHERE r.status = 'ACTIVE' AND r.trigger_kind = :k AND (
+                            (cardinality(r.pathway_codes) = 0 AND cardinality(r.icd_prefixes) = 0)
+                            OR r.pathway_codes && ARRAY(SELECT pw.code FROM care_plan cp JOIN pathway pw ON pw.id = cp.pathway_id
+                                                        WHERE cp.patient_id = :p AND cp.status = 'ACTIVE')
+                            OR EXISTS (SELECT 1 FROM encounter e, unnest(e.diagnoses) d, unnest(r.icd_prefixes) pre
+                                       WHERE e.patient_id = :p AND NOT e.voided AND starts_with(d, pre)))
+                        ORDER BY r.id""")
+                .bind("k", trigger.name()).bind("p", patientId)
                 .map(r -> rule(r))
                 .all()
-                .filter(rule -> inScope(rule, List.of(s[0]), List.of(s[1])))
-                .collectList());
-    }
-
-    static boolean inScope(Rule rule, List<String> pathways, List<String> diagnoses) {
-        if (rule.pathwayCodes().isEmpty() && rule.icdPrefixes().isEmpty()) {
-            return true;
-        }
-        return rule.pathwayCodes().stream().anyMatch(pathways::contains)
-                || diagnoses.stream().anyMatch(d -> rule.icdPrefixes().stream().anyMatch(d::startsWith));
+                .collectList();
     }
 
     private Rule rule(io.r2dbc.spi.Readable r) {

@@ -49,6 +49,8 @@ public abstract class IntegrationTest {
     protected RecordingWecomListener wecomEvents;
     @Autowired
     protected org.redisson.api.RedissonClient redissonClient;
+    @Autowired
+    private cn.suifang.backend.common.SuifangProperties suifangProperties;
 
     /** The WeCom every test talks to (shared/fixtures/wecom): one per JVM, so all test contexts stay cacheable. */
     protected final FakeWecom wecom = FakeWecom.shared();
@@ -81,7 +83,7 @@ public abstract class IntegrationTest {
         wechat.reset();
         wecomEvents.reset();
         // account ids restart with the tables: their binding-attempt counters must too
-        redissonClient.getKeys().deleteByPattern("*miniapp:bind:*");
+        redissonClient.getKeys().deleteByPattern("*" + suifangProperties.redis().keyPrefix() + ":miniapp:bind:*");
         var wecomStorage = wecomClient.service().getWxCpConfigStorage();
         wecomStorage.expireAccessToken();
         wecomStorage.expireJsapiTicket();

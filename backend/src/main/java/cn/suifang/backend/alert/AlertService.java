@@ -38,6 +38,10 @@ public class AlertService {
     public enum InterventionType {
         PHONE_ADVICE("电话指导"), MEDICATION_ADJUSTED("调整用药"), CLINIC_VISIT("安排门诊复诊"),
         EMERGENCY_REFERRAL("转急诊/住院"), HOME_VISIT("上门/社区随访"), PSYCHOLOGICAL_SUPPORT("心理干预/转介"),
+        /** Set by the system when a task alert's patient was reached (cn.suifang.backend.task.TaskAlerts). */
+        CONTACT_REACHED("已联系上患者"),
+        /** Set by the system when an unreachable task was opened again. */
+        FOLLOW_UP_REARRANGED("重新安排随访"),
         OTHER("其他");
 
         private final String label;

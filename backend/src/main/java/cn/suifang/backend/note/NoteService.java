@@ -124,6 +124,9 @@ public class NoteService {
                                     .bind("outcome", n.outcome().name()).bind("retry", retry)
                                     .bind("tomorrow", today.plusDays(1)).bind("by", principal.id())
                                     .then()
+                                    .then(n.outcome() == NoteOutcome.UNREACHABLE ? Mono.<Long>empty()
+                                            : cn.suifang.backend.task.TaskAlerts.resolveForTask(db, locked.id(), principal.id(),
+                                                    cn.suifang.backend.task.TaskAlerts.CONTACT_REACHED, now))
                                     .then(alerts.onReadings(locked.patientId(), readingIds))
                                     .flatMap(raised -> (n.outcome() == NoteOutcome.UNREACHABLE
                                             ? alerts.onTaskNote(locked.patientId(), locked.id())

@@ -105,6 +105,8 @@ public class TaskService {
                             WHERE id = :id""")
                     .bind("due", due).bind("end", due.plusDays(REOPEN_WINDOW_DAYS)).bind("by", principal.id())
                     .bind("id", taskId).then()
+                    .then(TaskAlerts.resolveForTask(db, taskId, principal.id(), TaskAlerts.FOLLOW_UP_REARRANGED,
+                            java.time.OffsetDateTime.now(clock)))
                     .then(audit.record(principal, "TASK_REOPEN", "follow_up_task", taskId, List.of(t.patientId()),
                             "due=" + due))
                     .then(state(taskId));

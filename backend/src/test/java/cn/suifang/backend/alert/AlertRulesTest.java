@@ -300,6 +300,15 @@ class AlertRulesTest extends IntegrationTest {
         // the worklist: the task shows on the unreachable list while the alert is live
         assertThat(get("cardNurse1", "/api/workbench/tasks?view=UNREACHABLE").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody()).contains("\"taskId\":" + task);
+
+        // reaching the patient ends the alert and takes the task off the worklist
+        post("cardNurse2", "/api/tasks/{id}/notes", Map.of("clientRequestId", "c3", "outcome", "COMPLETED"), task)
+                .exchange().expectStatus().isCreated();
+        assertThat(live(pci)).isEmpty();
+        assertThat(count("SELECT count(*) FROM alert WHERE intervention_type = 'CONTACT_REACHED' AND resolved_by = "
+                + hospital.staff("cardNurse2"))).isEqualTo(1);
+        assertThat(get("cardNurse1", "/api/workbench/tasks?view=UNREACHABLE").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody()).doesNotContain("\"taskId\":" + task + ",");
     }
 
     @Test

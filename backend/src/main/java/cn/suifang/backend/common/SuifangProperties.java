@@ -29,6 +29,7 @@ public record SuifangProperties(
         @Valid @NotNull Miniapp miniapp,
         @Valid @NotNull @DefaultValue Report report,
         @Valid @NotNull @DefaultValue Alerts alerts,
+        @Valid @NotNull @DefaultValue Hl7 hl7,
         @DefaultValue("Asia/Shanghai") ZoneId zone) {
 
     /**
@@ -259,5 +260,22 @@ public record SuifangProperties(
                 default -> level3Sla;
             };
         }
+    }
+
+    /**
+     * HL7 v2 over MLLP from the hospital's HIS/LIS (see docs/integration.md).
+     *
+     * @param enabled      listen for HL7 messages in this instance
+     * @param port         MLLP port
+     * @param charset      the character set of messages whose MSH-18 is empty (Chinese systems often send GBK/GB18030)
+     * @param source       the discharge source name HL7 discharges are imported under (the same as the HIS's CSV
+     *                     exports, so a visit sent both ways is one visit)
+     * @param hospitalCode the hospital the messages belong to; blank when the database holds exactly one
+     */
+    public record Hl7(@DefaultValue("false") boolean enabled,
+                      @DefaultValue("2575") int port,
+                      @DefaultValue("UTF-8") String charset,
+                      @DefaultValue("HIS") String source,
+                      @DefaultValue("") String hospitalCode) {
     }
 }

@@ -114,7 +114,8 @@ public class PiiCipher {
         PATIENT_PHONE("patient.phone"),
         PATIENT_ID_CARD("patient.id_card"),
         STAFF_PHONE("staff.phone"),
-        MINIAPP_OPENID("miniapp.openid");
+        MINIAPP_OPENID("miniapp.openid"),
+        HL7_MESSAGE("hl7.message");
 
         private final byte[] aad;
 

@@ -97,9 +97,12 @@ public class DischargeImportService {
     }
 
     public Mono<ImportReport> report(Principal principal, long jobId) {
-        return db.sql("SELECT * FROM import_job WHERE id = :id AND created_by IN "
-                        + "(SELECT id FROM staff WHERE hospital_id = :h)")
-                .bind("id", jobId).bind("h", principal.hospitalId())
+        // a job started by the system (HL7 interface) has no staff member behind it
+        DatabaseClient.GenericExecuteSpec query = principal.type() == Principal.ActorType.SYSTEM
+                ? db.sql("SELECT * FROM import_job WHERE id = :id AND created_by IS NULL").bind("id", jobId)
+                : db.sql("SELECT * FROM import_job WHERE id = :id AND created_by IN (SELECT id FROM staff WHERE hospital_id = :h)")
+                        .bind("id", jobId).bind("h", principal.hospitalId());
+        return query
                 .map(r -> new ImportReport(r.get("id", Long.class), r.get("status", String.class),
                         r.get("total", Integer.class), r.get("processed", Integer.class), r.get("created", Integer.class),
                         r.get("updated", Integer.class), r.get("unchanged", Integer.class), r.get("failed", Integer.class),
@@ -112,7 +115,7 @@ public class DischargeImportService {
         return db.sql("""
                         INSERT INTO import_job (format, source, status, total, created_by)
                         VALUES (:f, :s, 'RUNNING', :t, :by) RETURNING id""")
-                .bind("f", format).bind("s", source).bind("t", total).bind("by", principal.id())
+                .bind("f", format).bind("s", source).bind("t", total).bind("by", Rows.param(principal.actorId(), Long.class))
                 .map(r -> r.get("id", Long.class)).one()
                 .flatMap(id -> audit.record(principal, "DISCHARGE_IMPORT_START", "import_job", id, List.of(),
                         "format=" + format + " source=" + source + " rows=" + total).thenReturn(id));

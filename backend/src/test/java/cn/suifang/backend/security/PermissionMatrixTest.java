@@ -155,7 +155,7 @@ class PermissionMatrixTest extends IntegrationTest {
      */
     record Fixture(long patientA, long taskA, long patientB, long taskB, long draftPathway, long importJob,
                    long cardTeam, long cardHead, long cardDoc, UUID endedCallA, UUID liveCallA, long alertA,
-                   long responseA, long draftRule, long proxyA) {
+                   long responseA, long draftRule, long proxyA, long hl7Message) {
 
         String resolve(String path) {
             return path.replace("{patientA}", Long.toString(patientA)).replace("{taskA}", Long.toString(taskA))
@@ -164,14 +164,15 @@ class PermissionMatrixTest extends IntegrationTest {
                     .replace("{cardTeam}", Long.toString(cardTeam)).replace("{cardCode}", "CARD").replace("{questionnaire}", "PHQ9")
                     .replace("{endedCallA}", endedCallA.toString()).replace("{liveCallA}", liveCallA.toString())
                     .replace("{alertA}", Long.toString(alertA)).replace("{responseA}", Long.toString(responseA))
-                    .replace("{draftRule}", Long.toString(draftRule)).replace("{proxyA}", Long.toString(proxyA));
+                    .replace("{draftRule}", Long.toString(draftRule)).replace("{proxyA}", Long.toString(proxyA))
+                    .replace("{hl7Message}", Long.toString(hl7Message));
         }
 
         /** The same fixture with the patient, task and call ids pointing at rows that do not exist. */
         Fixture withNonexistentPatientsAndTasks() {
             return new Fixture(999_991, 999_992, 999_993, 999_994, draftPathway, importJob, cardTeam, cardHead, cardDoc,
                     UUID.fromString("00000000-0000-4000-8000-000000000991"),
-                    UUID.fromString("00000000-0000-4000-8000-000000000992"), 999_995, 999_996, draftRule, 999_997);
+                    UUID.fromString("00000000-0000-4000-8000-000000000992"), 999_995, 999_996, draftRule, 999_997, hl7Message);
         }
     }
 
@@ -306,9 +307,15 @@ class PermissionMatrixTest extends IntegrationTest {
                     "readings", List.of(Map.of("code", "SBP", "value", 130)))),
             get("/api/mp/readings?code=SBP", Access.MINIAPP),
             get("/api/mp/points", Access.MINIAPP),
+            post("/api/mp/subscriptions", Access.MINIAPP, 200, f -> Map.of("results",
+                    Map.of(cn.suifang.backend.support.FakeWechat.REMINDER_TEMPLATE, "accept"))),
             new Endpoint(HttpMethod.PUT, "/api/mp/consent", Access.MINIAPP, 200, null, MediaType.APPLICATION_JSON,
                     f -> Map.of("recording", false)),
             get("/api/mp/my-data", Access.MINIAPP),
+            // HL7 interface log (dead letters) and replay
+            get("/api/admin/hl7/messages", Access.ADMIN),
+            get("/api/admin/hl7/messages/{hl7Message}", Access.ADMIN),
+            post("/api/admin/hl7/messages/{hl7Message}/replay", Access.ADMIN, 200, null),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));
 
@@ -367,7 +374,8 @@ class PermissionMatrixTest extends IntegrationTest {
                 hospital.staff("cardDoc"), call(taskA, "ENDED"),
                 call(count("SELECT id FROM follow_up_task WHERE patient_id = " + patient("P001") + " AND id <> " + taskA
                         + " ORDER BY id LIMIT 1"), "IN_CALL"),
-                alert(patient("P001")), response(patient("P001")), draftRule(), proxyRequest(patient("P001")));
+                alert(patient("P001")), response(patient("P001")), draftRule(), proxyRequest(patient("P001")),
+                hl7Message());
     }
 
     /** An open level-2 alert on the patient, as the blood-pressure rule raises it. */
@@ -384,6 +392,15 @@ class PermissionMatrixTest extends IntegrationTest {
                 + "answers, score, band, band_label, submitted_by_type) SELECT " + patientId + ", id, code, 'perm-resp', "
                 + "'{\"q1\": 1, \"q2\": 1}', 2, 'NEGATIVE', '筛查阴性', 'PATIENT' FROM questionnaire "
                 + "WHERE code = 'PHQ2' AND status = 'ACTIVE' RETURNING id");
+    }
+
+    /** An admission message from the HIS, as the HL7 interface logs it. */
+    private long hl7Message() {
+        String raw = "MSH|^~\\&|HIS|HOSP|SUIFANG|HOSP|20261122103000||ADT^A01^ADT_A01|PERM01|P|2.4\rPID|1||P001^^^HOSP^MR||张三\r";
+        return db.sql("INSERT INTO hl7_message (control_id, sending_app, message_type, raw_enc, status, ack_code, detail) "
+                        + "VALUES ('PERM01', 'HIS', 'ADT^A01', :raw, 'IGNORED', 'AA', '入院登记') RETURNING id")
+                .bind("raw", cipher.encrypt(cn.suifang.backend.crypto.PiiCipher.PiiField.HL7_MESSAGE, raw))
+                .map(r -> r.get(0, Long.class)).one().block();
     }
 
     /** A family member's pending request to act for the patient in the mini-program. */

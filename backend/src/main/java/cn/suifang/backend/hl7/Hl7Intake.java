@@ -1,0 +1,263 @@
+package cn.suifang.backend.hl7;
+
+import ca.uhn.hl7v2.HL7Exception;
+import ca.uhn.hl7v2.model.Message;
+import ca.uhn.hl7v2.parser.CanonicalModelClassFactory;
+import ca.uhn.hl7v2.parser.PipeParser;
+import ca.uhn.hl7v2.validation.impl.ValidationContextFactory;
+import cn.suifang.backend.alert.AlertEngine;
+import cn.suifang.backend.audit.AuditService;
+import cn.suifang.backend.common.ApiException;
+import cn.suifang.backend.common.Rows;
+import cn.suifang.backend.common.SuifangProperties;
+import cn.suifang.backend.crypto.PiiCipher;
+import cn.suifang.backend.crypto.PiiCipher.PiiField;
+import cn.suifang.backend.discharge.DischargeImportService;
+import cn.suifang.backend.observation.ObservationCode;
+import cn.suifang.backend.observation.ObservationService;
+import cn.suifang.backend.security.Principal;
+import cn.suifang.backend.security.Role;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.reactive.TransactionalOperator;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * What becomes of an HL7 v2 message from the hospital: ADT^A03 (and A08 of a discharged visit) goes through the
+ * same import as a CSV discharge (idempotent by source and visit number); ORU^R01 results of follow-up patients become
+ * observations in our units and run the alert rules; A01 and results of other patients are acknowledged and left.
+ * Every message is logged with its outcome and its text encrypted; a rejected one keeps the reason and can be
+ * replayed once the cause (a department or lab code not mapped yet) is fixed. Nothing about a patient is logged.
+ */
+@Service
+public class Hl7Intake {
+
+    private static final Logger log = LoggerFactory.getLogger(Hl7Intake.class);
+    private static final Set<String> FINAL = Set.of("F", "C", "");
+
+    /** What happened to one message, and the acknowledgement code that says so. */
+    public record Outcome(long logId, String status, String ackCode, String detail) {
+    }
+
+    private final DatabaseClient db;
+    private final TransactionalOperator tx;
+    private final DischargeImportService imports;
+    private final AlertEngine alerts;
+    private final AuditService audit;
+    private final PiiCipher cipher;
+    private final SuifangProperties properties;
+    private final Clock clock;
+    private final PipeParser parser;
+
+    Hl7Intake(DatabaseClient db, TransactionalOperator tx, DischargeImportService imports, AlertEngine alerts, AuditService audit, PiiCipher cipher, SuifangProperties properties, Clock clock) {
+        this.db = db;
+        this.tx = tx;
+        this.imports = imports;
+        this.alerts = alerts;
+        this.audit = audit;
+        this.cipher = cipher;
+        this.properties = properties;
+        this.clock = clock;
+        this.parser = newParser();
+    }
+
+    /** Reads any HL7 v2.x version into the 2.5.1 structures, without refusing what 2.5.1 would not allow. */
+    static PipeParser newParser() {
+        PipeParser p = new PipeParser(new CanonicalModelClassFactory("2.5.1"));
+        p.setValidationContext(ValidationContextFactory.noValidation());
+        return p;
+    }
+
+    /** Parses and handles a message's text (as received, or replayed from the log). */
+    public Mono<Outcome> handle(String raw, Long replayOf) {
+        Message message;
+        Hl7Mapper.Header header;
+        try {
+            message = parser.parse(raw);
+            header = Hl7Mapper.header(message);
+        } catch (HL7Exception | RuntimeException e) {
+            return reject(raw, null, "无法解析：" + e.getMessage(), replayOf);
+        }
+        return handle(message, header, raw, replayOf);
+    }
+
+    /** Handles a message HAPI has parsed already. */
+    public Mono<Outcome> handle(Message message, Hl7Mapper.Header header, String raw, Long replayOf) {
+        Mono<Outcome> work = switch (header.type()) {
+            case "ADT^A03" -> discharge(message, header, raw, replayOf);
+            case "ADT^A08" -> hasDischargeDate(message) ? discharge(message, header, raw, replayOf)
+                    : record(raw, header, "IGNORED", "AA", "在院患者信息更新，出院时再建立随访", replayOf);
+            case "ADT^A01" -> record(raw, header, "IGNORED", "AA", "入院登记：出院后开始随访", replayOf);
+            case "ORU^R01" -> results(message, header, raw, replayOf);
+            default -> record(raw, header, "REJECTED", "AR", "不支持的消息类型 " + header.type()
+                    + "（支持 ADT^A01/A03/A08、ORU^R01）", replayOf);
+        };
+        // whatever goes wrong, the message is kept with the reason and can be replayed: nothing valid is lost
+        return work.onErrorResume(e -> {
+            boolean known = e instanceof ApiException || e instanceof IllegalArgumentException || e instanceof HL7Exception;
+            if (!known) {
+                log.error("HL7 {} {} failed", header.type(), header.controlId(), e);
+            }
+            return record(raw, header, "REJECTED", "AE",
+                    known ? e.getMessage() : "系统错误，稍后可重放：" + e.getClass().getSimpleName(), replayOf);
+        });
+    }
+
+    /** A message HAPI could not parse: logged as rejected with the reason. */
+    public Mono<Outcome> reject(String raw, Hl7Mapper.Header header, String reason, Long replayOf) {
+        return record(raw, header, "REJECTED", "AR", reason, replayOf);
+    }
+
+    private static boolean hasDischargeDate(Message m) {
+        try {
+            List<ca.uhn.hl7v2.model.Segment> pv1 = Hl7Mapper.segments(m, "PV1");
+            return !pv1.isEmpty() && ca.uhn.hl7v2.util.Terser.get(pv1.get(0), 45, 0, 1, 1) != null;
+        } catch (HL7Exception e) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ discharges
+
+    private Mono<Outcome> discharge(Message m, Hl7Mapper.Header header, String raw, Long replayOf) {
+        var record = Mono.fromCallable(() -> Hl7Mapper.discharge(m, properties.zone()));
+        return record.flatMap(r -> system().flatMap(actor -> imports.importNow(actor, properties.hl7().source(), "HL7",
+                                List.of(new DischargeImportService.Row(1, r, null))))
+                        .flatMap(report -> report.failed() > 0
+                                ? record(raw, header, "REJECTED", "AE", report.errors().stream()
+                                        .map(e -> (e.field() == null ? "" : e.field() + "：") + e.message())
+                                        .reduce((a, b) -> a + "；" + b).orElse("出院记录有误"), replayOf)
+                                : record(raw, header, "PROCESSED", "AA", report.created() > 0 ? "新建出院记录与随访计划"
+                                        : report.updated() > 0 ? "更新出院记录" : "与已有记录相同，未改动", replayOf)))
+                .onErrorResume(IllegalArgumentException.class,
+                        e -> record(raw, header, "REJECTED", "AE", e.getMessage(), replayOf))
+                .onErrorResume(HL7Exception.class, e -> record(raw, header, "REJECTED", "AE", e.getMessage(), replayOf));
+    }
+
+    /** The acting system for imports: the hospital this deployment serves. */
+    private Mono<Principal> system() {
+        String code = properties.hl7().hospitalCode();
+        DatabaseClient.GenericExecuteSpec query = code.isBlank() ? db.sql("SELECT id FROM hospital ORDER BY id LIMIT 2")
+                : db.sql("SELECT id FROM hospital WHERE code = :c").bind("c", code);
+        return query.map(r -> r.get("id", Long.class)).all().collectList()
+                .flatMap(ids -> ids.size() == 1
+                        ? Mono.just(new Principal(Principal.ActorType.SYSTEM, 0, ids.get(0), 0, Set.of(Role.ADMIN)))
+                        : Mono.error(new IllegalArgumentException(
+                                "无法确定医院：请配置 suifang.hl7.hospital-code（本库有 " + ids.size() + " 家医院）")));
+    }
+
+    // ------------------------------------------------------------------ results
+
+    private Mono<Outcome> results(Message m, Hl7Mapper.Header header, String raw, Long replayOf) {
+        String mrn;
+        List<Hl7Mapper.Lab> labs;
+        try {
+            mrn = Hl7Mapper.mrn(m);
+            labs = Hl7Mapper.labs(m, properties.zone());
+        } catch (HL7Exception | IllegalArgumentException e) {
+            return record(raw, header, "REJECTED", "AE", e.getMessage(), replayOf);
+        }
+        return system().flatMap(actor -> db.sql("SELECT id FROM patient WHERE hospital_id = :h AND mrn = :mrn AND NOT voided")
+                        .bind("h", actor.hospitalId()).bind("mrn", mrn)
+                        .map(r -> r.get("id", Long.class)).one())
+                .flatMap(patientId -> tx.transactional(store(patientId, labs, header)
+                        .flatMap(stored -> record(raw, header, stored.errors().isEmpty() ? "PROCESSED" : "PARTIAL", "AA",
+                                "保存 " + stored.saved() + " 项结果，未映射的项目 " + stored.unmapped() + " 项"
+                                        + (stored.errors().isEmpty() ? "" : "；有误：" + String.join("；", stored.errors())),
+                                replayOf))))
+                .switchIfEmpty(Mono.defer(() -> record(raw, header, "IGNORED", "AA", "非随访患者的检验结果", replayOf)))
+                .onErrorResume(IllegalArgumentException.class,
+                        e -> record(raw, header, "REJECTED", "AE", e.getMessage(), replayOf));
+    }
+
+    private record Stored(int saved, int unmapped, List<String> errors) {
+    }
+
+    private Mono<Stored> store(long patientId, List<Hl7Mapper.Lab> labs, Hl7Mapper.Header header) {
+        List<String> errors = new ArrayList<>();
+        AtomicInteger unmapped = new AtomicInteger();
+        return Flux.fromIterable(labs)
+                .filter(l -> FINAL.contains(l.status() == null ? "" : l.status().strip().toUpperCase()))
+                .concatMap(l -> mapped(l, header)
+                        .switchIfEmpty(Mono.fromRunnable(unmapped::incrementAndGet))
+                        .flatMap(code -> {
+                            try {
+                                BigDecimal value = new BigDecimal(l.value() == null ? "" : l.value().replace(",", "").strip());
+                                ObservationService.Reading reading = new ObservationService.Reading(code,
+                                        LabUnits.toCanonical(code, value, l.unit()), null);
+                                ObservationService.check("OBX(" + l.index() + ").unit", "OBX(" + l.index() + ").value", reading);
+                                OffsetDateTime at = l.at() != null ? l.at() : OffsetDateTime.now(clock);
+                                return insert(patientId, reading, at, "hl7:" + header.controlId() + ":" + l.index());
+                            } catch (NumberFormatException e) {
+                                errors.add("第 " + l.index() + " 个 OBX 的结果不是数字");
+                            } catch (IllegalArgumentException | ApiException e) {
+                                errors.add("第 " + l.index() + " 个 OBX：" + e.getMessage());
+                            }
+                            return Mono.<Long>empty();
+                        }))
+                .collectList()
+                .flatMap(ids -> alerts.onReadings(patientId, ids)
+                        .thenReturn(new Stored(ids.size(), unmapped.get(), List.copyOf(errors))));
+    }
+
+    /** Our indicator for the OBX's code (coding system OBX-3.3, or the sending application for local codes). */
+    private Mono<ObservationCode> mapped(Hl7Mapper.Lab l, Hl7Mapper.Header header) {
+        if (l.code() == null) {
+            return Mono.empty();
+        }
+        String system = l.system() != null ? l.system() : header.sendingApp();
+        return db.sql("SELECT observation_code FROM lab_code_map WHERE coding_system = :s AND code = :c")
+                .bind("s", system == null ? "" : system).bind("c", l.code())
+                .map(r -> ObservationCode.valueOf(r.get(0, String.class))).one();
+    }
+
+    /** Idempotent: a replayed or repeated message finds its results stored already (control id and OBX position). */
+    private Mono<Long> insert(long patientId, ObservationService.Reading r, OffsetDateTime at, String requestId) {
+        return db.sql("""
+                        INSERT INTO observation (patient_id, code, value, unit, effective_at, source, client_request_id)
+                        VALUES (:p, :c, :v, :u, :at, 'LAB', :crid)
+                        ON CONFLICT (client_request_id, code) WHERE client_request_id IS NOT NULL DO NOTHING
+                        RETURNING id""")
+                .bind("p", patientId).bind("c", r.code().name()).bind("v", r.value()).bind("u", r.code().unit())
+                .bind("at", at).bind("crid", requestId)
+                .map(row -> row.get("id", Long.class)).one();
+    }
+
+    // ------------------------------------------------------------------ the log
+
+    private Mono<Outcome> record(String raw, Hl7Mapper.Header header, String status, String ack, String detail, Long replayOf) {
+        OffsetDateTime now = OffsetDateTime.now(clock);
+        Mono<Void> marked = replayOf == null ? Mono.empty()
+                : db.sql("UPDATE hl7_message SET replayed_at = :now WHERE id = :id").bind("id", replayOf).bind("now", now).then();
+        return marked.then(db.sql("""
+                        INSERT INTO hl7_message (received_at, control_id, sending_app, message_type, charset, raw_enc, status,
+                            ack_code, detail, replay_of)
+                        VALUES (:now, :cid, :app, :type, :cs, :raw, :status, :ack, :detail, :replay)
+                        RETURNING id""")
+                .bind("now", now)
+                .bind("cid", Rows.param(header == null ? null : truncate(header.controlId(), 64), String.class))
+                .bind("app", Rows.param(header == null ? null : truncate(header.sendingApp(), 64), String.class))
+                .bind("type", Rows.param(header == null ? null : truncate(header.type(), 16), String.class))
+                .bind("cs", Rows.param(header == null ? null : truncate(header.charset(), 32), String.class))
+                .bind("raw", cipher.encrypt(PiiField.HL7_MESSAGE, raw))
+                .bind("status", status).bind("ack", ack).bind("detail", truncate(detail, 4000))
+                .bind("replay", Rows.param(replayOf, Long.class))
+                .map(r -> r.get("id", Long.class)).one())
+                .flatMap(id -> audit.record(Principal.SYSTEM, "HL7_RECEIVE", "hl7_message", id, List.of(),
+                        (header == null ? "?" : header.type()) + " " + status).thenReturn(new Outcome(id, status, ack, detail)));
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+}

@@ -151,6 +151,29 @@ class Hl7IntakeTest extends IntegrationTest {
     }
 
     @Test
+    void aLocalCodeMappedByItIsReadOnReplay_andNothingStoredTwice() throws Exception {
+        send(adtA03("MSG0007", "CARD", "UNICODE UTF-8"));
+        send(oruR01("LAB0007", "P801"));
+        assertThat(count("SELECT count(*) FROM observation WHERE code = 'FPG'")).isZero();
+        long logged = count("SELECT id FROM hl7_message WHERE control_id = 'LAB0007'");
+
+        put("cardDoc", "/api/admin/lab-codes/LISLOCAL/GLU", Map.of("observationCode", "FPG")).exchange().expectStatus().isForbidden();
+        put("admin", "/api/admin/lab-codes/LISLOCAL/GLU", Map.of("observationCode", "GLUCOSE")).exchange()
+                .expectStatus().isBadRequest();
+        put("admin", "/api/admin/lab-codes/LISLOCAL/GLU", Map.of("observationCode", "FPG", "note", "本院空腹葡萄糖")).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.label").isEqualTo("空腹血糖");
+        post("admin", "/api/admin/hl7/messages/{id}/replay", Map.of(), logged).exchange().expectStatus().isOk();
+
+        assertThat(count("SELECT count(*) FROM observation WHERE code = 'FPG' AND value = 11.2")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM observation WHERE source = 'LAB'")).as("the lipids are not stored again").isEqualTo(4);
+    }
+
+    private org.springframework.test.web.reactive.server.WebTestClient.RequestHeadersSpec<?> put(String staff, String uri, Object body) {
+        return web.put().uri(uri).header("Authorization", "Bearer " + token(staff))
+                .contentType(org.springframework.http.MediaType.APPLICATION_JSON).bodyValue(body);
+    }
+
+    @Test
     void resultsOfPatientsWithoutFollowUpAreAcknowledgedAndLeftAlone() throws Exception {
         assertThat(send(oruR01("LAB0002", "NOT-OURS"))).isEqualTo("AA");
         assertThat(count("SELECT count(*) FROM observation")).isZero();

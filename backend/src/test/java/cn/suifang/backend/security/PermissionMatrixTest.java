@@ -316,6 +316,9 @@ class PermissionMatrixTest extends IntegrationTest {
             get("/api/admin/hl7/messages", Access.ADMIN),
             get("/api/admin/hl7/messages/{hl7Message}", Access.ADMIN),
             post("/api/admin/hl7/messages/{hl7Message}/replay", Access.ADMIN, 200, null),
+            get("/api/admin/lab-codes", Access.ADMIN),
+            new Endpoint(HttpMethod.PUT, "/api/admin/lab-codes/LIS/GLU01", Access.ADMIN, 200, null, MediaType.APPLICATION_JSON,
+                    f -> Map.of("observationCode", "FPG")),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));
 

@@ -82,8 +82,10 @@ public abstract class IntegrationTest {
         wecom.reset();
         wechat.reset();
         wecomEvents.reset();
-        // account ids restart with the tables: their binding-attempt counters must too
-        redissonClient.getKeys().deleteByPattern("*" + suifangProperties.redis().keyPrefix() + ":miniapp:bind:*");
+        // account ids restart with the tables: their binding-attempt counters must too (by name: no SCAN per test)
+        for (int account = 1; account <= 20; account++) {
+            redissonClient.getRateLimiter(suifangProperties.redis().keyPrefix() + ":miniapp:bind:" + account).delete();
+        }
         var wecomStorage = wecomClient.service().getWxCpConfigStorage();
         wecomStorage.expireAccessToken();
         wecomStorage.expireJsapiTicket();
@@ -104,6 +106,7 @@ public abstract class IntegrationTest {
         db.sql("DELETE FROM pathway WHERE created_by IS NOT NULL").then().block();
         db.sql("UPDATE pathway SET status = 'ACTIVE' WHERE created_by IS NULL").then().block();
         db.sql("DELETE FROM alert_rule WHERE created_by IS NOT NULL").then().block();
+        db.sql("DELETE FROM lab_code_map WHERE coding_system <> 'LN'").then().block(); // the seeded rows are LOINC
         db.sql("UPDATE alert_rule SET status = 'ACTIVE' WHERE created_by IS NULL").then().block();
     }
 

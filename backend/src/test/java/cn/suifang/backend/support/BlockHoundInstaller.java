@@ -23,6 +23,10 @@ public class BlockHoundInstaller implements LauncherSessionListener {
                 // contention; bounded and internal to Netty (its own integration does not list it in 4.2.18)
                 .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines")
                 .allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free")
+                // Redisson's connection pool guards its waiters with a lock held for a few instructions; under
+                // contention a Redisson I/O thread parks briefly. Flagging that aborted the connection's release inside
+                // Redisson and left later commands waiting for ever (a hung @BeforeEach, a stalled bridge in CI)
+                .allowBlockingCallsInside("org.redisson.misc.WrappedLock", "execute")
                 // class loading and logging configuration on first use
                 .allowBlockingCallsInside("java.util.zip.InflaterInputStream", "read")
                 .allowBlockingCallsInside("ch.qos.logback.classic.spi.LoggingEvent", "getCallerData"));

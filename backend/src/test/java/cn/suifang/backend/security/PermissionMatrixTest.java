@@ -162,6 +162,7 @@ class PermissionMatrixTest extends IntegrationTest {
                     .replace("{patientB}", Long.toString(patientB)).replace("{taskB}", Long.toString(taskB))
                     .replace("{draftPathway}", Long.toString(draftPathway)).replace("{importJob}", Long.toString(importJob))
                     .replace("{cardTeam}", Long.toString(cardTeam)).replace("{cardCode}", "CARD").replace("{questionnaire}", "PHQ9")
+                    .replace("{labSystem}", "LIS").replace("{labCode}", "GLU01")
                     .replace("{endedCallA}", endedCallA.toString()).replace("{liveCallA}", liveCallA.toString())
                     .replace("{alertA}", Long.toString(alertA)).replace("{responseA}", Long.toString(responseA))
                     .replace("{draftRule}", Long.toString(draftRule)).replace("{proxyA}", Long.toString(proxyA))
@@ -317,7 +318,7 @@ class PermissionMatrixTest extends IntegrationTest {
             get("/api/admin/hl7/messages/{hl7Message}", Access.ADMIN),
             post("/api/admin/hl7/messages/{hl7Message}/replay", Access.ADMIN, 200, null),
             get("/api/admin/lab-codes", Access.ADMIN),
-            new Endpoint(HttpMethod.PUT, "/api/admin/lab-codes/LIS/GLU01", Access.ADMIN, 200, null, MediaType.APPLICATION_JSON,
+            new Endpoint(HttpMethod.PUT, "/api/admin/lab-codes/{labSystem}/{labCode}", Access.ADMIN, 200, null, MediaType.APPLICATION_JSON,
                     f -> Map.of("observationCode", "FPG")),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));

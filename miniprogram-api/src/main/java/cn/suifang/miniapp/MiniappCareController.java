@@ -129,7 +129,7 @@ class MiniappCareController {
         return s.strip().matches("-?[0-9]+(\\.[0-9]+)?");
     }
 
-    record ReadingIn(@NotBlank @Pattern(regexp = "SBP|DBP|HR|FPG|PPG|WEIGHT", message = "应为 SBP、DBP、HR、FPG、PPG 或 WEIGHT")
+    record ReadingIn(@NotBlank @Pattern(regexp = "SBP|DBP|HR|FPG|PPG|WEIGHT|WAIST", message = "应为 SBP、DBP、HR、FPG、PPG、WEIGHT 或 WAIST")
                      String code,
                      @NotNull BigDecimal value,
                      @Size(max = 16) String unit,

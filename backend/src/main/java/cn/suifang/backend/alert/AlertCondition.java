@@ -90,7 +90,7 @@ public sealed interface AlertCondition {
             this.symbol = symbol;
         }
 
-        static Op of(String symbol) {
+        public static Op of(String symbol) {
             for (Op op : values()) {
                 if (op.symbol.equals(symbol)) {
                     return op;
@@ -99,7 +99,7 @@ public sealed interface AlertCondition {
             throw new IllegalArgumentException("未知的比较符 " + symbol + "，应为 >、>=、<、<= 或 =");
         }
 
-        boolean test(BigDecimal a, BigDecimal b) {
+        public boolean test(BigDecimal a, BigDecimal b) {
             int c = a.compareTo(b);
             return switch (this) {
                 case GT -> c > 0;
@@ -111,7 +111,7 @@ public sealed interface AlertCondition {
         }
 
         /** As a clinician writes it: ≥ and ≤. */
-        String display() {
+        public String display() {
             return switch (this) {
                 case GE -> "≥";
                 case LE -> "≤";

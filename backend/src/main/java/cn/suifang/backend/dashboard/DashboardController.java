@@ -50,6 +50,13 @@ class DashboardController {
         return dashboard.summary(principal, month, departmentId);
     }
 
+    @GetMapping("/tags")
+    @Operation(summary = "标签分布", description = "在随访患者中带各标签（如高血压未达标、失访风险）的人数；范围同 summary")
+    Mono<DashboardService.TagCounts> tags(@AuthenticationPrincipal Principal principal,
+                                          @RequestParam(required = false) Long departmentId) {
+        return dashboard.tags(principal, departmentId);
+    }
+
     @GetMapping("/breakdown")
     @Operation(summary = "按人员 / 路径 / 月份分组", description = "by=STAFF（任务执行人、呼叫人、主治医生、预警负责人）"
             + "| PATHWAY | MONTH（近 12 个月）")

@@ -95,6 +95,35 @@ public class DashboardService {
 
     // ------------------------------------------------------------------ reads
 
+    /** How many patients in follow-up carry each live tag, of how many in follow-up now. */
+    public record TagCount(String code, String label, String category, long patients) {
+    }
+
+    public record TagCounts(Scope scope, long inFollowUp, List<TagCount> tags) {
+    }
+
+    public Mono<TagCounts> tags(Principal principal, Long departmentId) {
+        return scope(principal, departmentId, false).flatMap(scope -> {
+            String inScope = "p.hospital_id = :h AND NOT p.voided AND (CAST(:dept AS BIGINT) IS NULL OR p.department_id = :dept)";
+            Mono<Long> total = db.sql("SELECT count(*) FROM patient p WHERE " + inScope
+                            + " AND EXISTS (SELECT 1 FROM care_plan cp WHERE cp.patient_id = p.id AND cp.status = 'ACTIVE')")
+                    .bind("h", scope.hospitalId()).bind("dept", Rows.param(scope.departmentId(), Long.class))
+                    .map(r -> r.get(0, Long.class)).one();
+            Mono<List<TagCount>> counts = db.sql("SELECT pt.tag_code, min(pt.label) AS label, min(pt.category) AS category,"
+                            + " count(DISTINCT pt.patient_id) AS n FROM patient_tag pt JOIN patient p ON p.id = pt.patient_id"
+                            + " WHERE pt.cleared_at IS NULL AND " + inScope + " GROUP BY pt.tag_code ORDER BY n DESC, pt.tag_code")
+                    .bind("h", scope.hospitalId()).bind("dept", Rows.param(scope.departmentId(), Long.class))
+                    .map(r -> new TagCount(r.get("tag_code", String.class), r.get("label", String.class),
+                            r.get("category", String.class), r.get("n", Long.class)))
+                    .all().collectList();
+            return Mono.zip(total, counts).map(t -> new TagCounts(scope, t.getT1(), t.getT2()))
+                    .flatMap(c -> audit.record(principal, "DASHBOARD_READ", "dashboard",
+                            (scope.departmentId() == null ? "hospital" : "department:" + scope.departmentId()) + ":tags",
+                            List.of(), null).thenReturn(c));
+        });
+    }
+
+
     public Mono<Summary> summary(Principal principal, String month, Long departmentId) {
         YearMonth ym = month(month);
         YearMonth first = ym.minusMonths(TREND_MONTHS - 1L);

@@ -57,13 +57,14 @@ public class DischargeImportService {
     private final TaskGenerator tasks;
     private final TaskService taskService;
     private final AuditService audit;
+    private final cn.suifang.backend.observation.PatientFacts facts;
     private final SuifangProperties properties;
     private final Clock clock;
     private final JsonMapper json = JsonMapper.builder().build();
 
     DischargeImportService(DatabaseClient db, TransactionalOperator tx, Validator validator, PatientService patients,
                            PathwayService pathways, TaskGenerator tasks, TaskService taskService, AuditService audit,
-                           SuifangProperties properties, Clock clock) {
+                           cn.suifang.backend.observation.PatientFacts facts, SuifangProperties properties, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.validator = validator;
@@ -72,6 +73,7 @@ public class DischargeImportService {
         this.tasks = tasks;
         this.taskService = taskService;
         this.audit = audit;
+        this.facts = facts;
         this.properties = properties;
         this.clock = clock;
     }
@@ -288,6 +290,7 @@ public class DischargeImportService {
                             .bind("hash", v.hash()).bind("by", Rows.param(principal.actorId(), Long.class))
                             .then()
                             .then(audit.record(principal, "ENCOUNTER_UPDATE", "encounter", encounterId, List.of(patientId), null))
+                            .then(facts.changed(patientId))
                             .thenReturn(Outcome.UPDATED);
                 });
     }
@@ -314,7 +317,8 @@ public class DischargeImportService {
                         .map(row -> row.get("id", Long.class)).one()
                         .flatMap(encounterId -> startPlan(principal, p.patientId(), encounterId, r, v, active, horizon)
                                 .then(audit.record(principal, "DISCHARGE_IMPORT", "encounter", encounterId,
-                                        List.of(p.patientId()), p.created() ? "new patient" : null))))
+                                        List.of(p.patientId()), p.created() ? "new patient" : null))
+                                .then(facts.changed(p.patientId()))))
                 .thenReturn(Outcome.CREATED);
     }
 

@@ -53,17 +53,19 @@ public class Hl7Intake {
     private final TransactionalOperator tx;
     private final DischargeImportService imports;
     private final AlertEngine alerts;
+    private final cn.suifang.backend.observation.PatientFacts facts;
     private final AuditService audit;
     private final PiiCipher cipher;
     private final SuifangProperties properties;
     private final Clock clock;
     private final PipeParser parser;
 
-    Hl7Intake(DatabaseClient db, TransactionalOperator tx, DischargeImportService imports, AlertEngine alerts, AuditService audit, PiiCipher cipher, SuifangProperties properties, Clock clock) {
+    Hl7Intake(DatabaseClient db, TransactionalOperator tx, DischargeImportService imports, AlertEngine alerts, cn.suifang.backend.observation.PatientFacts facts, AuditService audit, PiiCipher cipher, SuifangProperties properties, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.imports = imports;
         this.alerts = alerts;
+        this.facts = facts;
         this.audit = audit;
         this.cipher = cipher;
         this.properties = properties;
@@ -207,6 +209,7 @@ public class Hl7Intake {
                         }))
                 .collectList()
                 .flatMap(ids -> alerts.onReadings(patientId, ids)
+                        .then(facts.changed(patientId))
                         .thenReturn(new Stored(ids.size(), unmapped.get(), List.copyOf(errors))));
     }
 

@@ -49,7 +49,7 @@ class LabCodeController {
         return db.sql("SELECT * FROM lab_code_map ORDER BY coding_system, code").map(LabCodeController::labCode).all().collectList();
     }
 
-    record Mapping(@NotBlank @Pattern(regexp = "SBP|DBP|HR|FPG|PPG|HBA1C|LDL_C|TC|TG|WEIGHT|SPO2|NT_PROBNP|CREATININE",
+    record Mapping(@NotBlank @Pattern(regexp = "SBP|DBP|HR|FPG|PPG|HBA1C|LDL_C|HDL_C|TC|TG|WEIGHT|HEIGHT|WAIST|SPO2|NT_PROBNP|CREATININE",
             message = "应为随访指标编码，如 FPG、HBA1C、LDL_C") String observationCode,
                    @Size(max = 128) String note) {
     }

@@ -37,6 +37,7 @@ final class LabUnits {
             ObservationCode.PPG, Map.of("mmol/l", SAME, "mg/dl", Factor.divide("18.016")),
             ObservationCode.TC, Map.of("mmol/l", SAME, "mg/dl", Factor.divide("38.67")),
             ObservationCode.LDL_C, Map.of("mmol/l", SAME, "mg/dl", Factor.divide("38.67")),
+            ObservationCode.HDL_C, Map.of("mmol/l", SAME, "mg/dl", Factor.divide("38.67")),
             ObservationCode.TG, Map.of("mmol/l", SAME, "mg/dl", Factor.divide("88.57")),
             ObservationCode.CREATININE, Map.of("umol/l", SAME, "mg/dl", Factor.times("88.42")),
             ObservationCode.HBA1C, Map.of("%", SAME, "mmol/mol", new Factor(new BigDecimal("0.09148"), new BigDecimal("2.152"))),

@@ -48,6 +48,7 @@ class PatientCareAdapter implements PatientCare {
     private final QuestionnaireService questionnaires;
     private final ObservationService observations;
     private final AlertEngine alerts;
+    private final cn.suifang.backend.observation.PatientFacts facts;
     private final AlertService alertService;
     private final TaskService tasks;
     private final AuditService audit;
@@ -56,13 +57,14 @@ class PatientCareAdapter implements PatientCare {
     private final Clock clock;
 
     PatientCareAdapter(DatabaseClient db, TransactionalOperator tx, QuestionnaireService questionnaires,
-                       ObservationService observations, AlertEngine alerts, AlertService alertService, TaskService tasks,
+                       ObservationService observations, AlertEngine alerts, cn.suifang.backend.observation.PatientFacts facts, AlertService alertService, TaskService tasks,
                        AuditService audit, PiiCipher cipher, SuifangProperties properties, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.questionnaires = questionnaires;
         this.observations = observations;
         this.alerts = alerts;
+        this.facts = facts;
         this.alertService = alertService;
         this.tasks = tasks;
         this.audit = audit;
@@ -246,6 +248,7 @@ class PatientCareAdapter implements PatientCare {
                                         c.bindingId(), clientRequestId))
                                 .collectList()
                                 .flatMap(ids -> alerts.onReadings(c.patientId(), ids)
+                                        .flatMap(raised -> facts.changed(c.patientId()).thenReturn(raised))
                                         .flatMap(raised -> audited(c, "READINGS_REPORT", "patient", c.patientId(),
                                                 checked.stream().map(x -> x.code().name()).distinct().toList().toString())
                                                 .then(award(c.patientId(), properties.miniapp().pointsReading(), "READINGS",

@@ -37,16 +37,18 @@ public class NoteService {
     private final ObservationService observations;
     private final AuditService audit;
     private final AlertEngine alerts;
+    private final cn.suifang.backend.observation.PatientFacts facts;
     private final Clock clock;
 
     NoteService(DatabaseClient db, TransactionalOperator tx, PatientAccess access, ObservationService observations,
-                AuditService audit, AlertEngine alerts, Clock clock) {
+                AuditService audit, AlertEngine alerts, cn.suifang.backend.observation.PatientFacts facts, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.access = access;
         this.observations = observations;
         this.audit = audit;
         this.alerts = alerts;
+        this.facts = facts;
         this.clock = clock;
     }
 
@@ -131,7 +133,8 @@ public class NoteService {
                                     .flatMap(raised -> (n.outcome() == NoteOutcome.UNREACHABLE
                                             ? alerts.onTaskNote(locked.patientId(), locked.id())
                                             : Mono.just(List.<AlertEngine.Raised>of()))
-                                            .map(more -> java.util.stream.Stream.concat(raised.stream(), more.stream()).toList())))
+                                            .map(more -> java.util.stream.Stream.concat(raised.stream(), more.stream()).toList()))
+                                    .flatMap(raised -> facts.changed(locked.patientId()).thenReturn(raised)))
                             .flatMap(raised -> followUp(principal, locked, n)
                                     .flatMap(followUpId -> finish(principal, locked, noteId, status, attempts, followUpId, raised))
                                     .switchIfEmpty(Mono.defer(() -> finish(principal, locked, noteId, status, attempts, null, raised)))));

@@ -41,17 +41,19 @@ public class QuestionnaireService {
     private final QuestionnaireCatalog catalog;
     private final ObservationService observations;
     private final AlertEngine alerts;
+    private final cn.suifang.backend.observation.PatientFacts facts;
     private final AuditService audit;
     private final Clock clock;
 
     QuestionnaireService(DatabaseClient db, TransactionalOperator tx, PatientAccess access, QuestionnaireCatalog catalog,
-                         ObservationService observations, AlertEngine alerts, AuditService audit, Clock clock) {
+                         ObservationService observations, AlertEngine alerts, cn.suifang.backend.observation.PatientFacts facts, AuditService audit, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.access = access;
         this.catalog = catalog;
         this.observations = observations;
         this.alerts = alerts;
+        this.facts = facts;
         this.audit = audit;
         this.clock = clock;
     }
@@ -158,7 +160,8 @@ public class QuestionnaireService {
                                         .then(alerts.onReadings(patientId, ids))
                                         .zipWith(alerts.onResponse(patientId,
                                                 new AlertCondition.Response(q.code(), scored.score(), scored.answers())),
-                                                (a, b) -> Stream.concat(a.stream(), b.stream()).toList()))
+                                                (a, b) -> Stream.concat(a.stream(), b.stream()).toList())
+                                        .flatMap(raised -> facts.changed(patientId).thenReturn(raised)))
                                 .flatMap(raised -> audit.record(actor, "QUESTIONNAIRE_SUBMIT", "questionnaire_response",
                                                 responseId, List.of(patientId), q.code() + " by=" + by)
                                         .thenReturn(new Result(responseId, q.code(), q.version(), scored.score(),

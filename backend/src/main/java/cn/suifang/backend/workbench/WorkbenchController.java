@@ -52,13 +52,15 @@ class WorkbenchController {
 
     @GetMapping("/workbench/tasks")
     @Operation(summary = "我的随访任务", description = "view=TODAY（今日到期且在时间窗内）| OVERDUE（已超期）| UPCOMING（未到期）"
-            + "| UNREACHABLE（近 90 天多次未联系上而关闭的任务，可重新打开再试或转交）；按到期日排序，游标分页（nextCursor）")
+            + "| UNREACHABLE（近 90 天多次未联系上而关闭的任务，可重新打开再试或转交）；tag=标签编码 只看带该标签的患者（如 HTN_UNCONTROLLED）；"
+            + "按到期日排序，游标分页（nextCursor）")
     Mono<WorkbenchService.Page<WorkbenchService.TaskCard>> myTasks(
             @AuthenticationPrincipal Principal principal,
             @RequestParam(defaultValue = "TODAY") WorkbenchService.View view,
+            @RequestParam(required = false) @Size(max = 48) String tag,
             @RequestParam(required = false) @Size(max = 64) String cursor,
             @RequestParam(defaultValue = "20") @Min(1) @Max(100) int limit) {
-        return workbench.myTasks(principal, view, cursor, limit);
+        return workbench.myTasks(principal, view, tag == null || tag.isBlank() ? null : tag.strip(), cursor, limit);
     }
 
     @GetMapping("/workbench/task-counts")

@@ -18,7 +18,9 @@ public final class WorkbenchQueries {
             SELECT t.id, t.title, t.channel, t.status, t.due_date, t.window_end, t.attempts, t.patient_id,
                    p.name, p.gender, p.birth_date, p.phone_enc, e.primary_diagnosis, icd.name AS diagnosis_name,
                    e.discharge_date, pw.name AS pathway_name, st.instructions,
-                   EXISTS (SELECT 1 FROM alert a WHERE a.patient_id = t.patient_id AND a.status <> 'RESOLVED') AS has_alert
+                   EXISTS (SELECT 1 FROM alert a WHERE a.patient_id = t.patient_id AND a.status <> 'RESOLVED') AS has_alert,
+                   ARRAY(SELECT pt.label FROM patient_tag pt WHERE pt.patient_id = t.patient_id AND pt.cleared_at IS NULL
+                         ORDER BY pt.category, pt.label) AS tag_labels
             FROM follow_up_task t
             JOIN patient p ON p.id = t.patient_id
             JOIN care_plan cp ON cp.id = t.care_plan_id
@@ -34,6 +36,12 @@ public final class WorkbenchQueries {
               AND (t.due_date, t.id) > (CAST(:afterDue AS DATE), CAST(:afterId AS BIGINT))
             ORDER BY t.due_date, t.id
             LIMIT :limit""";
+
+    private static final String MINE = "WHERE t.assignee_id = :me";
+
+    /** {@link #MY_TASKS} of patients carrying tag {@code :tag} (a live tag's code, e.g. HTN_UNCONTROLLED). */
+    public static final String MY_TASKS_TAGGED = replaceOnce(MY_TASKS, MINE,
+            MINE + " AND p.tags @> ARRAY[CAST(:tag AS VARCHAR)]");
 
     private static final String OPEN_STATUS = "t.status IN ('PENDING', 'IN_PROGRESS')";
     private static final String VIEW_PREDICATE = between(MY_TASKS, "AND CASE CAST(:view AS VARCHAR)", "END\n");

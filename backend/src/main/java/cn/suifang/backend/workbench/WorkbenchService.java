@@ -68,20 +68,27 @@ public class WorkbenchService {
     public record TaskCard(long taskId, String title, String channel, String status, LocalDate dueDate,
                            LocalDate windowEnd, boolean overdue, int attempts, long patientId, String patientName,
                            String gender, Integer age, String phoneMasked, String diagnosisCode, String diagnosisName,
-                           long daysSinceDischarge, String pathwayName, String reason, boolean hasActiveAlert) {
+                           long daysSinceDischarge, String pathwayName, String reason, boolean hasActiveAlert,
+                           List<String> tags) {
     }
 
     public record Page<T>(List<T> items, String nextCursor) {
     }
 
     public Mono<Page<TaskCard>> myTasks(Principal principal, View view, String cursor, int limit) {
+        return myTasks(principal, view, null, cursor, limit);
+    }
+
+    /** My tasks in one view; with {@code tag}, only of patients who carry that live tag. */
+    public Mono<Page<TaskCard>> myTasks(Principal principal, View view, String tag, String cursor, int limit) {
         principal.requireStaff();
         LocalDate today = LocalDate.now(clock);
         Cursor after = Cursor.decode(cursor);
         DatabaseClient.GenericExecuteSpec spec = view == View.UNREACHABLE
                 ? PatientAccess.bindViewer(db.sql(WorkbenchQueries.UNREACHABLE_TASKS), principal)
                         .bind("since", OffsetDateTime.now(clock).minusDays(UNREACHABLE_DAYS))
-                : db.sql(WorkbenchQueries.MY_TASKS).bind("view", view.name()).bind("today", today);
+                : tag == null ? db.sql(WorkbenchQueries.MY_TASKS).bind("view", view.name()).bind("today", today)
+                : db.sql(WorkbenchQueries.MY_TASKS_TAGGED).bind("view", view.name()).bind("today", today).bind("tag", tag);
         return spec.bind("me", principal.id())
                 .bind("afterDue", after.due()).bind("afterId", after.id()).bind("limit", limit + 1)
                 .map(r -> card(r, today))
@@ -91,7 +98,7 @@ public class WorkbenchService {
                     boolean more = cards.size() > limit;
                     List<TaskCard> page = more ? cards.subList(0, limit) : cards;
                     String next = more ? new Cursor(page.get(limit - 1).dueDate(), page.get(limit - 1).taskId()).encode() : null;
-                    return audit.record(principal, "TASK_LIST", "follow_up_task", view.name(),
+                    return audit.record(principal, "TASK_LIST", "follow_up_task", tag == null ? view.name() : view.name() + ":" + tag,
                                     page.stream().map(TaskCard::patientId).toList(), null)
                             .thenReturn(new Page<>(page, next));
                 });
@@ -131,7 +138,7 @@ public class WorkbenchService {
                 r.get("primary_diagnosis", String.class), r.get("diagnosis_name", String.class),
                 ChronoUnit.DAYS.between(r.get("discharge_date", LocalDate.class), today),
                 r.get("pathway_name", String.class), r.get("instructions", String.class),
-                Boolean.TRUE.equals(r.get("has_alert", Boolean.class)));
+                Boolean.TRUE.equals(r.get("has_alert", Boolean.class)), Rows.strings(r, "tag_labels"));
     }
 
     // ------------------------------------------------------------------ task brief

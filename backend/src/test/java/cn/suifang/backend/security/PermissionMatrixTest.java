@@ -155,7 +155,7 @@ class PermissionMatrixTest extends IntegrationTest {
      */
     record Fixture(long patientA, long taskA, long patientB, long taskB, long draftPathway, long importJob,
                    long cardTeam, long cardHead, long cardDoc, UUID endedCallA, UUID liveCallA, long alertA,
-                   long responseA, long draftRule, long proxyA, long hl7Message) {
+                   long responseA, long draftRule, long proxyA, long hl7Message, long manualTagA, long draftTagRule) {
 
         String resolve(String path) {
             return path.replace("{patientA}", Long.toString(patientA)).replace("{taskA}", Long.toString(taskA))
@@ -166,14 +166,16 @@ class PermissionMatrixTest extends IntegrationTest {
                     .replace("{endedCallA}", endedCallA.toString()).replace("{liveCallA}", liveCallA.toString())
                     .replace("{alertA}", Long.toString(alertA)).replace("{responseA}", Long.toString(responseA))
                     .replace("{draftRule}", Long.toString(draftRule)).replace("{proxyA}", Long.toString(proxyA))
-                    .replace("{hl7Message}", Long.toString(hl7Message));
+                    .replace("{hl7Message}", Long.toString(hl7Message))
+                    .replace("{manualTagA}", Long.toString(manualTagA)).replace("{draftTagRule}", Long.toString(draftTagRule));
         }
 
         /** The same fixture with the patient, task and call ids pointing at rows that do not exist. */
         Fixture withNonexistentPatientsAndTasks() {
             return new Fixture(999_991, 999_992, 999_993, 999_994, draftPathway, importJob, cardTeam, cardHead, cardDoc,
                     UUID.fromString("00000000-0000-4000-8000-000000000991"),
-                    UUID.fromString("00000000-0000-4000-8000-000000000992"), 999_995, 999_996, draftRule, 999_997, hl7Message);
+                    UUID.fromString("00000000-0000-4000-8000-000000000992"), 999_995, 999_996, draftRule, 999_997, hl7Message,
+                    999_998, draftTagRule);
         }
     }
 
@@ -320,6 +322,17 @@ class PermissionMatrixTest extends IntegrationTest {
             get("/api/admin/lab-codes", Access.ADMIN),
             new Endpoint(HttpMethod.PUT, "/api/admin/lab-codes/{labSystem}/{labCode}", Access.ADMIN, 200, null, MediaType.APPLICATION_JSON,
                     f -> Map.of("observationCode", "FPG")),
+            // tags
+            read("/api/patients/{patientA}/tags", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            new Endpoint(HttpMethod.POST, "/api/patients/{patientA}/tags", Access.SEES_PATIENT_A, 201, PATIENT_NOT_FOUND,
+                    MediaType.APPLICATION_JSON, f -> Map.of("label", "需家属陪同")),
+            new Endpoint(HttpMethod.DELETE, "/api/patients/{patientA}/tags/{manualTagA}", Access.SEES_PATIENT_A, 200,
+                    PATIENT_NOT_FOUND, null, null),
+            get("/api/tag-rules", Access.STAFF),
+            post("/api/admin/tag-rules", Access.ADMIN, 201, f -> Map.of("code", "PERM_TAG2", "label", "权限测试",
+                    "category", "BEHAVIOUR", "condition", Map.of("type", "overdue", "atLeast", 2))),
+            post("/api/admin/tag-rules/{draftTagRule}/activate", Access.ADMIN, 200, null),
+            get("/api/dashboard/tags", Access.DASHBOARD),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));
 
@@ -379,7 +392,20 @@ class PermissionMatrixTest extends IntegrationTest {
                 call(count("SELECT id FROM follow_up_task WHERE patient_id = " + patient("P001") + " AND id <> " + taskA
                         + " ORDER BY id LIMIT 1"), "IN_CALL"),
                 alert(patient("P001")), response(patient("P001")), draftRule(), proxyRequest(patient("P001")),
-                hl7Message());
+                hl7Message(), manualTag(patient("P001")), draftTagRule());
+    }
+
+    /** A tag a nurse put on patient A by hand. */
+    private long manualTag(long patientId) {
+        return count("INSERT INTO patient_tag (patient_id, tag_code, label, category, source, reason, set_at, set_by, confirmed_at) "
+                + "VALUES (" + patientId + ", '听力障碍', '听力障碍', 'MANUAL', 'MANUAL', '手动', now(), "
+                + hospital.staff("cardNurse1") + ", now()) RETURNING id");
+    }
+
+    private long draftTagRule() {
+        return count("INSERT INTO tag_rule (code, version, label, category, condition, status, created_by) VALUES ('PERM_TAG', 1, "
+                + "'权限测试', 'BEHAVIOUR', '{\"type\": \"overdue\", \"atLeast\": 3}', 'DRAFT', " + hospital.staff("admin")
+                + ") RETURNING id");
     }
 
     /** An open level-2 alert on the patient, as the blood-pressure rule raises it. */

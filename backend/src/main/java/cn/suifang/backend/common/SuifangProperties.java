@@ -30,6 +30,7 @@ public record SuifangProperties(
         @Valid @NotNull @DefaultValue Report report,
         @Valid @NotNull @DefaultValue Alerts alerts,
         @Valid @NotNull @DefaultValue Hl7 hl7,
+        @Valid @NotNull @DefaultValue Risk risk,
         @DefaultValue("Asia/Shanghai") ZoneId zone) {
 
     /**
@@ -272,6 +273,14 @@ public record SuifangProperties(
      *                     exports, so a visit sent both ways is one visit)
      * @param hospitalCode the hospital the messages belong to; blank when the database holds exactly one
      */
+    /**
+     * Where the hospital's patients live, for China-PAR (a patient-level value may come later): {@code region} NORTH or
+     * SOUTH of the Yangtze, {@code residence} URBAN or RURAL; blank: unknown, and the model says it is missing.
+     */
+    public record Risk(@DefaultValue("") @jakarta.validation.constraints.Pattern(regexp = "|NORTH|SOUTH") String region,
+                       @DefaultValue("") @jakarta.validation.constraints.Pattern(regexp = "|URBAN|RURAL") String residence) {
+    }
+
     public record Hl7(@DefaultValue("false") boolean enabled,
                       @DefaultValue("2575") int port,
                       @DefaultValue("UTF-8") String charset,

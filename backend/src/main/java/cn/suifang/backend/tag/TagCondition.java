@@ -37,6 +37,7 @@ import tools.jackson.databind.JsonNode;
  *   <li>{@code overdue}: at least {@code atLeast} open tasks whose window has passed.</li>
  *   <li>{@code noReading}: enrolled for at least {@code days} days and no self-reported reading of {@code codes} in the
  *       last {@code days} days.</li>
+ *   <li>{@code risk}: the latest complete assessment of {@code model} (CHINA_PAR, CDRS) is in {@code category}.</li>
  *   <li>{@code any} / {@code all} / {@code not}.</li>
  * </ul>
  */
@@ -46,7 +47,12 @@ public sealed interface TagCondition {
 
     /** Everything the conditions look at for one patient at {@code now}. */
     record Facts(OffsetDateTime now, LocalDate today, List<String> diagnoses, List<String> pathways, LocalDate enrolledSince,
-                 List<Reading> readings, List<Response> responses, List<Note> notes, int overdueTasks) {
+                 List<Reading> readings, List<Response> responses, List<Note> notes, int overdueTasks,
+                 Map<String, Risk> risks) {
+    }
+
+    /** The latest complete assessment of a risk model. */
+    record Risk(String categoryCode, String categoryLabel, BigDecimal value, String unit, OffsetDateTime at) {
     }
 
     /** A reading and who took it (PATIENT, PROXY and DEVICE are self-reported). */
@@ -250,6 +256,23 @@ public sealed interface TagCondition {
         }
     }
 
+    record RiskCategory(String model, Set<String> categories) implements TagCondition {
+
+        @Override
+        public Optional<String> test(Facts f) {
+            Risk r = f.risks().get(model);
+            return r != null && categories.contains(r.categoryCode())
+                    ? Optional.of((model.equals("CHINA_PAR") ? "China-PAR 10年心血管病风险 " : "中国糖尿病风险评分 ")
+                            + plain(r.value()) + " " + r.unit() + "，" + r.categoryLabel() + "（" + r.at().format(DAY) + " 评估）")
+                    : Optional.empty();
+        }
+
+        @Override
+        public int windowDays() {
+            return 0;
+        }
+    }
+
     record Any(List<TagCondition> of) implements TagCondition {
 
         @Override
@@ -376,8 +399,17 @@ public sealed interface TagCondition {
                 yield type.equals("any") ? new Any(List.copyOf(parts)) : new All(List.copyOf(parts));
             }
             case "not" -> new Not(parse(node.get("of")), text(node, "label"));
+            case "risk" -> {
+                String model = text(node, "model");
+                if (!Set.of("CHINA_PAR", "CDRS").contains(model)) {
+                    throw new IllegalArgumentException("risk 的 model 应为 CHINA_PAR 或 CDRS");
+                }
+                JsonNode c = node.get("category");
+                Set<String> categories = c != null && c.isArray() ? strings(node, "category") : Set.of(text(node, "category"));
+                yield new RiskCategory(model, categories);
+            }
             default -> throw new IllegalArgumentException("未知的条件类型 " + type + "，应为 reading、bmi、score、answer、"
-                    + "adherence、unreachable、overdue、noReading、any、all 或 not");
+                    + "adherence、unreachable、overdue、noReading、risk、any、all 或 not");
         };
     }
 

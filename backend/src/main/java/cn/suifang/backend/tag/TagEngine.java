@@ -88,11 +88,11 @@ public class TagEngine implements cn.suifang.backend.observation.PatientFacts.Li
             int window = Math.min(MAX_WINDOW_DAYS, rules.stream().mapToInt(r -> r.condition().windowDays()).max().orElse(1));
             OffsetDateTime from = today.minusDays(window).atStartOfDay(properties.zone()).toOffsetDateTime();
             return Mono.zip(scope(patientId, today), readings(patientId, from, now), responses(patientId, from, now),
-                            notes(patientId, from, now), live(patientId))
+                            notes(patientId, from, now), live(patientId), risks(patientId))
                     .flatMap(t -> {
                         Scope s = t.getT1();
                         TagCondition.Facts facts = new TagCondition.Facts(now, today, s.diagnoses(), s.pathways(),
-                                s.enrolledSince(), t.getT2(), t.getT3(), t.getT4(), s.overdue());
+                                s.enrolledSince(), t.getT2(), t.getT3(), t.getT4(), s.overdue(), t.getT6());
                         return apply(patientId, rules, facts, t.getT5(), now);
                     });
         });
@@ -224,6 +224,20 @@ public class TagEngine implements cn.suifang.backend.observation.PatientFacts.Li
                 .map(r -> new TagCondition.Note(r.get("outcome", String.class), r.get("adherence", String.class),
                         r.get("created_at", OffsetDateTime.class)))
                 .all().collectList();
+    }
+
+    private Mono<Map<String, TagCondition.Risk>> risks(long patientId) {
+        return db.sql("""
+                        SELECT DISTINCT ON (model) model, complete, category_code, category_label, value, unit, computed_at
+                        FROM risk_assessment WHERE patient_id = :p ORDER BY model, computed_at DESC, id DESC""")
+                .bind("p", patientId)
+                .map(r -> Map.entry(r.get("model", String.class), new TagCondition.Risk(
+                        Boolean.TRUE.equals(r.get("complete", Boolean.class)) ? r.get("category_code", String.class) : null,
+                        r.get("category_label", String.class), r.get("value", BigDecimal.class), r.get("unit", String.class),
+                        r.get("computed_at", OffsetDateTime.class))))
+                .all()
+                .filter(e -> e.getValue().categoryCode() != null)
+                .collectMap(Map.Entry::getKey, Map.Entry::getValue);
     }
 
     private Mono<List<Live>> live(long patientId) {

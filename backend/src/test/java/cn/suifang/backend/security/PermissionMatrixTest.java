@@ -333,6 +333,8 @@ class PermissionMatrixTest extends IntegrationTest {
                     "category", "BEHAVIOUR", "condition", Map.of("type", "overdue", "atLeast", 2))),
             post("/api/admin/tag-rules/{draftTagRule}/activate", Access.ADMIN, 200, null),
             get("/api/dashboard/tags", Access.DASHBOARD),
+            // risk assessment
+            read("/api/patients/{patientA}/risk", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             // audit
             get("/api/admin/audit/verify", Access.ADMIN));
 

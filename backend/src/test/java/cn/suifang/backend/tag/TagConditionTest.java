@@ -37,7 +37,7 @@ class TagConditionTest {
 
     private Optional<String> test(String json) {
         return parse(json).test(new Facts(NOW, NOW.toLocalDate(), List.of("I10"), List.of("HTN"), enrolled,
-                readings, responses, notes, overdue));
+                readings, responses, notes, overdue, java.util.Map.of()));
     }
 
     private void reading(ObservationCode code, String value, int daysAgo, String source) {

@@ -79,6 +79,20 @@ class MiniappCareController {
         return caller(binding).flatMap(c -> care.adviceRead(c, alertId));
     }
 
+    record OutcomeIn(@jakarta.validation.constraints.NotBlank
+                     @jakarta.validation.constraints.Pattern(regexp = "DONE|PARTLY|NOT_DONE", message = "应为 DONE、PARTLY 或 NOT_DONE")
+                     String outcome) {
+    }
+
+    @PostMapping("/interventions/{interventionId}/outcome")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    @Operation(summary = "回答医生的建议是否做到", description = "DONE 做到了 | PARTLY 部分做到 | NOT_DONE 没做到")
+    Mono<Void> interventionOutcome(@RequestHeader(name = BINDING_HEADER, required = false) Long binding,
+                                   @PathVariable long interventionId,
+                                   @jakarta.validation.Valid @org.springframework.web.bind.annotation.RequestBody OutcomeIn body) {
+        return caller(binding).flatMap(c -> care.interventionOutcome(c, interventionId, body.outcome()));
+    }
+
     @GetMapping("/questionnaires")
     @Operation(summary = "待填问卷", description = "随访路径安排、当前需要填写的问卷")
     Mono<List<PatientCare.Pending>> pending(@RequestHeader(name = BINDING_HEADER, required = false) Long binding) {

@@ -48,6 +48,7 @@ class PatientCareAdapter implements PatientCare {
     private final QuestionnaireService questionnaires;
     private final ObservationService observations;
     private final AlertEngine alerts;
+    private final cn.suifang.backend.advice.Interventions interventions;
     private final cn.suifang.backend.observation.PatientFacts facts;
     private final AlertService alertService;
     private final TaskService tasks;
@@ -57,13 +58,14 @@ class PatientCareAdapter implements PatientCare {
     private final Clock clock;
 
     PatientCareAdapter(DatabaseClient db, TransactionalOperator tx, QuestionnaireService questionnaires,
-                       ObservationService observations, AlertEngine alerts, cn.suifang.backend.observation.PatientFacts facts, AlertService alertService, TaskService tasks,
+                       ObservationService observations, AlertEngine alerts, cn.suifang.backend.advice.Interventions interventions, cn.suifang.backend.observation.PatientFacts facts, AlertService alertService, TaskService tasks,
                        AuditService audit, PiiCipher cipher, SuifangProperties properties, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.questionnaires = questionnaires;
         this.observations = observations;
         this.alerts = alerts;
+        this.interventions = interventions;
         this.facts = facts;
         this.alertService = alertService;
         this.tasks = tasks;
@@ -153,17 +155,37 @@ class PatientCareAdapter implements PatientCare {
                         ORDER BY raised_at DESC""")
                 .bind("p", c.patientId()).bind("since", now.minusDays(90))
                 .map(r -> new Advice("ALERT", r.get("id", Long.class), r.get("patient_advice", String.class),
-                        r.get("raised_at", OffsetDateTime.class), Boolean.TRUE.equals(r.get("confirm", Boolean.class))))
+                        r.get("raised_at", OffsetDateTime.class), Boolean.TRUE.equals(r.get("confirm", Boolean.class)),
+                        null, null, null, null, null))
                 .all();
         Flux<Advice> fromNotes = db.sql("""
                         SELECT n.created_at, a FROM follow_up_note n, unnest(n.advice) a
                         WHERE n.patient_id = :p AND NOT n.voided AND n.created_at >= :since
                         ORDER BY n.created_at DESC""")
                 .bind("p", c.patientId()).bind("since", now.minusDays(180))
-                .map(r -> new Advice("NOTE", null, r.get("a", String.class), r.get("created_at", OffsetDateTime.class), false))
+                .map(r -> new Advice("NOTE", null, r.get("a", String.class), r.get("created_at", OffsetDateTime.class), false,
+                        null, null, null, null, null))
                 .all();
-        return fromAlerts.concatWith(fromNotes).collectList()
+        // a clinician's health advice: shown until answered or withdrawn, then kept for 90 days; opening it marks it read
+        Flux<Advice> fromInterventions = db.sql("""
+                        UPDATE intervention SET read_at = COALESCE(read_at, :now)
+                        WHERE patient_id = :p AND (status = 'ACTIVE' OR status = 'COMPLETED' AND outcome_at >= :since)
+                        RETURNING id, kind, title, body, sent_at, outcome""")
+                .bind("p", c.patientId()).bind("now", now).bind("since", now.minusDays(90))
+                .map(r -> new Advice("INTERVENTION", null, r.get("body", String.class), r.get("sent_at", OffsetDateTime.class),
+                        r.get("outcome", String.class) == null, r.get("id", Long.class), r.get("title", String.class),
+                        cn.suifang.backend.advice.Interventions.kindLabel(r.get("kind", String.class)),
+                        r.get("outcome", String.class),
+                        cn.suifang.backend.advice.Interventions.outcomeLabel(r.get("outcome", String.class))))
+                .all()
+                .sort(java.util.Comparator.comparing(Advice::at).reversed());
+        return fromInterventions.concatWith(fromAlerts).concatWith(fromNotes).collectList()
                 .flatMap(list -> audited(c, "MINIAPP_ADVICE_READ", "patient", c.patientId(), null).thenReturn(list));
+    }
+
+    @Override
+    public Mono<Void> interventionOutcome(Caller c, long interventionId, String outcome) {
+        return interventions.patientOutcome(actor(c), c.patientId(), interventionId, outcome).then();
     }
 
     @Override

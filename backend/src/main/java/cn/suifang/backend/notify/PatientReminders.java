@@ -130,6 +130,24 @@ public class PatientReminders {
                 .reduce(0L, Long::sum);
     }
 
+    /** A health advice (intervention) a clinician sent, to every ACTIVE binding of its patient (within the caller's transaction). */
+    public Mono<Long> interventionSent(long interventionId) {
+        if (settings.adviceTemplate() == null || settings.adviceTemplate().isBlank()) {
+            return Mono.just(0L);
+        }
+        return db.sql("""
+                        SELECT i.title, i.patient_id, b.account_id FROM intervention i
+                        JOIN patient_binding b ON b.patient_id = i.patient_id AND b.status = 'ACTIVE'
+                        WHERE i.id = :id""")
+                .bind("id", interventionId)
+                .map(r -> new Object[] {r.get("account_id", Long.class), r.get("patient_id", Long.class),
+                        new SubscribeMessage().thing("thing1", "医生给您的健康建议").thing("thing2", r.get("title", String.class))})
+                .all()
+                .concatMap(row -> queue((Long) row[0], (Long) row[1], "ADVICE", "intervention:" + interventionId + ":" + row[0],
+                        ADVICE_PAGE, (SubscribeMessage) row[2]))
+                .reduce(0L, Long::sum);
+    }
+
     private Mono<Long> queue(long accountId, long patientId, String template, String dedupKey, String page, SubscribeMessage m) {
         return db.sql("""
                         INSERT INTO miniapp_message (account_id, patient_id, template, dedup_key, page, data, status, next_attempt_at)

@@ -84,6 +84,8 @@ class PermissionMatrixTest extends IntegrationTest {
     static final String ALERTS_CLINICAL_ONLY = "SF-2510";
     static final String RESPONSE_NOT_FOUND = "SF-2614";
     static final String MINIAPP_ONLY = "SF-2711";
+    static final String ADVICE_EDITORS_ONLY = "SF-3203";
+    static final String INTERVENTION_NOT_FOUND = "SF-3208";
 
     enum Access {
         /** Sign-in: answers without credentials. */
@@ -112,7 +114,9 @@ class PermissionMatrixTest extends IntegrationTest {
         /** Per-rule alert figures: heads (their department) and admins. */
         ALERT_STATS,
         /** The patient mini-program: only a mini-program session (tested in MiniappTest); every caller here is refused. */
-        MINIAPP;
+        MINIAPP,
+        /** The advice library: clinicians who advise (physicians, heads, dietitians …) and admins; not nurses. */
+        ADVICE_EDITORS;
 
         Expected expectedFor(String caller, Endpoint e) {
             boolean patient = PATIENT.equals(caller);
@@ -140,6 +144,8 @@ class PermissionMatrixTest extends IntegrationTest {
                         : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, HANDOVER_LIST_DENIED);
                 case CLINICAL -> patient ? staffOnly : "admin".equals(caller) ? new Expected(403, ALERTS_CLINICAL_ONLY) : ok;
                 case MINIAPP -> new Expected(403, MINIAPP_ONLY);
+                case ADVICE_EDITORS -> patient ? staffOnly
+                        : Set.of("cardNurse1", "cardNurse2", "endoNurse").contains(caller) ? new Expected(403, ADVICE_EDITORS_ONLY) : ok;
                 case ALERT_STATS -> patient ? staffOnly
                         : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, ALERT_STATS_DENIED);
             };
@@ -155,7 +161,7 @@ class PermissionMatrixTest extends IntegrationTest {
      */
     record Fixture(long patientA, long taskA, long patientB, long taskB, long draftPathway, long importJob,
                    long cardTeam, long cardHead, long cardDoc, UUID endedCallA, UUID liveCallA, long alertA,
-                   long responseA, long draftRule, long proxyA, long hl7Message, long manualTagA, long draftTagRule) {
+                   long responseA, long draftRule, long proxyA, long hl7Message, long manualTagA, long draftTagRule, long adviceItem, long interventionA) {
 
         String resolve(String path) {
             return path.replace("{patientA}", Long.toString(patientA)).replace("{taskA}", Long.toString(taskA))
@@ -167,7 +173,8 @@ class PermissionMatrixTest extends IntegrationTest {
                     .replace("{alertA}", Long.toString(alertA)).replace("{responseA}", Long.toString(responseA))
                     .replace("{draftRule}", Long.toString(draftRule)).replace("{proxyA}", Long.toString(proxyA))
                     .replace("{hl7Message}", Long.toString(hl7Message))
-                    .replace("{manualTagA}", Long.toString(manualTagA)).replace("{draftTagRule}", Long.toString(draftTagRule));
+                    .replace("{manualTagA}", Long.toString(manualTagA)).replace("{draftTagRule}", Long.toString(draftTagRule))
+                    .replace("{adviceItem}", Long.toString(adviceItem)).replace("{interventionA}", Long.toString(interventionA));
         }
 
         /** The same fixture with the patient, task and call ids pointing at rows that do not exist. */
@@ -175,7 +182,7 @@ class PermissionMatrixTest extends IntegrationTest {
             return new Fixture(999_991, 999_992, 999_993, 999_994, draftPathway, importJob, cardTeam, cardHead, cardDoc,
                     UUID.fromString("00000000-0000-4000-8000-000000000991"),
                     UUID.fromString("00000000-0000-4000-8000-000000000992"), 999_995, 999_996, draftRule, 999_997, hl7Message,
-                    999_998, draftTagRule);
+                    999_998, draftTagRule, adviceItem, 999_999);
         }
     }
 
@@ -333,6 +340,22 @@ class PermissionMatrixTest extends IntegrationTest {
                     "category", "BEHAVIOUR", "condition", Map.of("type", "overdue", "atLeast", 2))),
             post("/api/admin/tag-rules/{draftTagRule}/activate", Access.ADMIN, 200, null),
             get("/api/dashboard/tags", Access.DASHBOARD),
+            // advice library and interventions
+            get("/api/advice-items", Access.STAFF),
+            post("/api/advice-items", Access.ADVICE_EDITORS, 201, f -> Map.of("code", "PERM_ITEM", "kind", "DIET",
+                    "title", "权限测试", "body", "内容")),
+            new Endpoint(HttpMethod.PUT, "/api/advice-items/{adviceItem}", Access.ADVICE_EDITORS, 200, null,
+                    MediaType.APPLICATION_JSON, f -> Map.of("code", "LOW_SALT", "kind", "DIET", "title", "减盐", "body", "内容")),
+            post("/api/advice-items/{adviceItem}/retire", Access.ADVICE_EDITORS, 200, null),
+            read("/api/patients/{patientA}/advice-suggestions", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            new Endpoint(HttpMethod.POST, "/api/patients/{patientA}/interventions", Access.SEES_PATIENT_A, 201, PATIENT_NOT_FOUND,
+                    MediaType.APPLICATION_JSON, f -> Map.of("adviceItemId", f.adviceItem())),
+            read("/api/patients/{patientA}/interventions", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            new Endpoint(HttpMethod.POST, "/api/interventions/{interventionA}/outcome", Access.SEES_PATIENT_A, 200,
+                    INTERVENTION_NOT_FOUND, MediaType.APPLICATION_JSON, f -> Map.of("outcome", "DONE")),
+            new Endpoint(HttpMethod.POST, "/api/interventions/{interventionA}/cancel", Access.SEES_PATIENT_A, 200,
+                    INTERVENTION_NOT_FOUND, null, null),
+            post("/api/mp/interventions/{interventionA}/outcome", Access.MINIAPP, 204, f -> Map.of("outcome", "DONE")),
             // risk assessment
             read("/api/patients/{patientA}/risk", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             // audit
@@ -394,7 +417,15 @@ class PermissionMatrixTest extends IntegrationTest {
                 call(count("SELECT id FROM follow_up_task WHERE patient_id = " + patient("P001") + " AND id <> " + taskA
                         + " ORDER BY id LIMIT 1"), "IN_CALL"),
                 alert(patient("P001")), response(patient("P001")), draftRule(), proxyRequest(patient("P001")),
-                hl7Message(), manualTag(patient("P001")), draftTagRule());
+                hl7Message(), manualTag(patient("P001")), draftTagRule(), count("SELECT id FROM advice_item WHERE code = 'LOW_SALT'"),
+                intervention(patient("P001")));
+    }
+
+    /** Health advice a doctor sent patient A. */
+    private long intervention(long patientId) {
+        return count("INSERT INTO intervention (patient_id, kind, title, body, status, sent_at, sent_by, check_due_on) VALUES ("
+                + patientId + ", 'DIET', '减盐', '每天食盐不超过5克', 'ACTIVE', now(), " + hospital.staff("cardDoc")
+                + ", current_date + 14) RETURNING id");
     }
 
     /** A tag a nurse put on patient A by hand. */

@@ -101,7 +101,7 @@ public abstract class IntegrationTest {
                          call_cdr_mismatch, call_cdr, call_record, handover, handover_item, patient_wecom_contact,
                          customer_transfer, wecom_message, wecom_sync_run, alert_event, questionnaire_response,
                          miniapp_account, patient_binding, points_entry, miniapp_subscription, miniapp_message, hl7_message,
-                         patient_tag, risk_assessment
+                         patient_tag, risk_assessment, intervention
                 RESTART IDENTITY CASCADE""").then().block();
         db.sql("DELETE FROM pathway_step WHERE pathway_id IN (SELECT id FROM pathway WHERE created_by IS NOT NULL)").then().block();
         db.sql("DELETE FROM pathway WHERE created_by IS NOT NULL").then().block();
@@ -110,6 +110,8 @@ public abstract class IntegrationTest {
         db.sql("DELETE FROM lab_code_map WHERE coding_system <> 'LN'").then().block(); // the seeded rows are LOINC
         db.sql("UPDATE alert_rule SET status = 'ACTIVE' WHERE created_by IS NULL").then().block();
         db.sql("DELETE FROM tag_rule WHERE created_by IS NOT NULL").then().block();
+        db.sql("DELETE FROM advice_item WHERE created_by IS NOT NULL").then().block();
+        db.sql("UPDATE advice_item SET status = 'ACTIVE', changed_at = NULL, changed_by = NULL WHERE created_by IS NULL").then().block();
         db.sql("UPDATE tag_rule SET status = 'ACTIVE' WHERE created_by IS NULL").then().block();
     }
 

@@ -25,11 +25,18 @@ public interface PatientCare {
                    String callerNumber, String status, String statusLabel, String questionnaireCode) {
     }
 
-    /** Advice written for the patient: from follow-up notes and from alerts' automatic advice. */
+    /**
+     * Advice written for the patient: health advice a clinician sent (INTERVENTION, asking whether it was done), from
+     * follow-up notes (NOTE) and alerts' automatic advice (ALERT).
+     */
     Mono<List<Advice>> advice(Caller caller);
 
-    record Advice(String source, Long alertId, String text, OffsetDateTime at, boolean needsConfirmation) {
+    record Advice(String source, Long alertId, String text, OffsetDateTime at, boolean needsConfirmation,
+                  Long interventionId, String title, String kindLabel, String outcome, String outcomeLabel) {
     }
+
+    /** The patient says whether they followed a clinician's health advice: DONE, PARTLY or NOT_DONE. */
+    Mono<Void> interventionOutcome(Caller caller, long interventionId, String outcome);
 
     /** The patient confirms having read an alert's advice. */
     Mono<Void> adviceRead(Caller caller, long alertId);

@@ -288,6 +288,13 @@ public class Interventions {
                         .thenReturn(l));
     }
 
+    /** Advice sent in the last 180 days and not withdrawn, for the printed report (the caller checked access and audits). */
+    public Mono<List<Intervention>> forReport(long patientId) {
+        return select("i.patient_id = :p AND i.status <> 'CANCELLED' AND i.sent_at >= :since ORDER BY i.sent_at DESC LIMIT 10")
+                .bind("p", patientId).bind("since", OffsetDateTime.now(clock).minusDays(180))
+                .map(r -> intervention(r)).all().collectList();
+    }
+
     /** Staff record whether the patient did it (after asking on a call). */
     public Mono<Intervention> recordOutcome(Principal principal, long interventionId, String outcome, String note) {
         principal.requireStaff();

@@ -58,7 +58,8 @@ final class HealthReportPdf {
     record Data(String hospitalName, String printedBy, LocalDate today, ZoneId zone, PatientView patient,
                 EncounterSummary encounter,
                 HealthReportService.PlanSummary plan, List<NoteService.Note> recentNotes, List<Observation> series,
-                HealthAdvice advice) {
+                HealthAdvice advice, cn.suifang.backend.summary.StageSummaries.Summary stageSummary,
+                List<cn.suifang.backend.advice.Interventions.Intervention> interventions) {
     }
 
     private static final float MARGIN = 48;
@@ -171,9 +172,24 @@ final class HealthReportPdf {
             long days = ChronoUnit.DAYS.between(e.dischargeDate(), d.today());
             out.paragraph("出院第 " + days + " 天，处于" + HealthReportService.stage(days) + "。");
         }
-        out.paragraph(latest(d.series()));
+        var summary = d.stageSummary();
+        if (summary == null) {
+            out.paragraph(latest(d.series()));
+        } else {
+            for (String line : summary.narrative().split("\n")) {
+                out.paragraph(line);
+            }
+            out.small("以上阶段总结由 " + summary.signedBy() + " 于 "
+                    + DAY.format(summary.signedAt().atZoneSameInstant(d.zone()).toLocalDate()) + " 审核签署");
+        }
 
         out.heading("健康建议");
+        if (!d.interventions().isEmpty()) {
+            out.subheading("医生给您的建议");
+            for (var i : d.interventions()) {
+                out.bullet(i.title() + "：" + i.body() + (i.outcomeLabel() == null ? "" : "（" + i.outcomeLabel() + "）"));
+            }
+        }
         out.subheading("饮食");
         for (String s : d.advice().diet()) {
             out.bullet(s);

@@ -38,11 +38,17 @@ public class HealthReportService {
     private final NoteService notes;
     private final ObservationService observations;
     private final AuditService audit;
+    private final cn.suifang.backend.summary.StageSummaries summaries;
+    private final cn.suifang.backend.advice.Interventions interventions;
     private final SuifangProperties properties;
     private final Clock clock;
 
     HealthReportService(DatabaseClient db, PatientService patients, WorkbenchService workbench, NoteService notes,
-                        ObservationService observations, AuditService audit, SuifangProperties properties, Clock clock) {
+                        ObservationService observations, cn.suifang.backend.summary.StageSummaries summaries,
+                        cn.suifang.backend.advice.Interventions interventions, AuditService audit, SuifangProperties properties,
+                        Clock clock) {
+        this.summaries = summaries;
+        this.interventions = interventions;
         this.db = db;
         this.patients = patients;
         this.workbench = workbench;
@@ -68,7 +74,8 @@ public class HealthReportService {
                 .flatMap(patient -> Mono.zip(hospitalName(principal.hospitalId()), staffName(principal.id()),
                                 plan(patientId), latestEncounter(patientId),
                                 notes.ofPatient(patientId, NOTES_SHOWN).collectList(),
-                                observations.series(patientId, CHARTS.stream().flatMap(List::stream).toList()).collectList())
+                                observations.series(patientId, CHARTS.stream().flatMap(List::stream).toList()).collectList(),
+                                summaries.latestSigned(patientId), interventions.forReport(patientId))
                         .flatMap(t -> {
                             Optional<PlanSummary> plan = t.getT3();
                             Mono<Optional<WorkbenchService.EncounterSummary>> encounter = plan.map(PlanSummary::encounterId)
@@ -77,7 +84,8 @@ public class HealthReportService {
                                     .orElse(Mono.just(Optional.empty()));
                             return encounter.map(e -> new HealthReportPdf.Data(t.getT1(), t.getT2(), today, properties.zone(), patient,
                                     e.orElse(null), plan.orElse(null), t.getT5(), t.getT6(),
-                                    HealthAdvice.forPathway(plan.map(PlanSummary::pathwayCode).orElse(null))));
+                                    HealthAdvice.forPathway(plan.map(PlanSummary::pathwayCode).orElse(null)),
+                                    t.getT7().orElse(null), t.getT8()));
                         }))
                 .flatMap(data -> Mono.fromCallable(() -> HealthReportPdf.render(data, Path.of(properties.report().fontPath())))
                         .subscribeOn(Schedulers.boundedElastic())

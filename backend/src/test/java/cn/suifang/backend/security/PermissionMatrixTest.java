@@ -86,6 +86,8 @@ class PermissionMatrixTest extends IntegrationTest {
     static final String MINIAPP_ONLY = "SF-2711";
     static final String ADVICE_EDITORS_ONLY = "SF-3203";
     static final String INTERVENTION_NOT_FOUND = "SF-3208";
+    static final String SIGN_PHYSICIANS_ONLY = "SF-3305";
+    static final String SUMMARY_NOT_FOUND = "SF-3309";
 
     enum Access {
         /** Sign-in: answers without credentials. */
@@ -116,7 +118,9 @@ class PermissionMatrixTest extends IntegrationTest {
         /** The patient mini-program: only a mini-program session (tested in MiniappTest); every caller here is refused. */
         MINIAPP,
         /** The advice library: clinicians who advise (physicians, heads, dietitians …) and admins; not nurses. */
-        ADVICE_EDITORS;
+        ADVICE_EDITORS,
+        /** Signing patient A's stage summary: physicians and heads who see patient A; other staff who see them are refused. */
+        SIGNS_PATIENT_A;
 
         Expected expectedFor(String caller, Endpoint e) {
             boolean patient = PATIENT.equals(caller);
@@ -144,6 +148,9 @@ class PermissionMatrixTest extends IntegrationTest {
                         : Set.of("admin", "cardHead", "endoHead").contains(caller) ? ok : new Expected(403, HANDOVER_LIST_DENIED);
                 case CLINICAL -> patient ? staffOnly : "admin".equals(caller) ? new Expected(403, ALERTS_CLINICAL_ONLY) : ok;
                 case MINIAPP -> new Expected(403, MINIAPP_ONLY);
+                case SIGNS_PATIENT_A -> patient ? staffOnly
+                        : Set.of("cardHead", "cardDoc", "cardDoc2").contains(caller) ? ok
+                        : SEE_PATIENT_A.contains(caller) ? new Expected(403, SIGN_PHYSICIANS_ONLY) : new Expected(404, SUMMARY_NOT_FOUND);
                 case ADVICE_EDITORS -> patient ? staffOnly
                         : Set.of("cardNurse1", "cardNurse2", "endoNurse").contains(caller) ? new Expected(403, ADVICE_EDITORS_ONLY) : ok;
                 case ALERT_STATS -> patient ? staffOnly
@@ -161,7 +168,7 @@ class PermissionMatrixTest extends IntegrationTest {
      */
     record Fixture(long patientA, long taskA, long patientB, long taskB, long draftPathway, long importJob,
                    long cardTeam, long cardHead, long cardDoc, UUID endedCallA, UUID liveCallA, long alertA,
-                   long responseA, long draftRule, long proxyA, long hl7Message, long manualTagA, long draftTagRule, long adviceItem, long interventionA) {
+                   long responseA, long draftRule, long proxyA, long hl7Message, long manualTagA, long draftTagRule, long adviceItem, long interventionA, long summaryA) {
 
         String resolve(String path) {
             return path.replace("{patientA}", Long.toString(patientA)).replace("{taskA}", Long.toString(taskA))
@@ -174,7 +181,8 @@ class PermissionMatrixTest extends IntegrationTest {
                     .replace("{draftRule}", Long.toString(draftRule)).replace("{proxyA}", Long.toString(proxyA))
                     .replace("{hl7Message}", Long.toString(hl7Message))
                     .replace("{manualTagA}", Long.toString(manualTagA)).replace("{draftTagRule}", Long.toString(draftTagRule))
-                    .replace("{adviceItem}", Long.toString(adviceItem)).replace("{interventionA}", Long.toString(interventionA));
+                    .replace("{adviceItem}", Long.toString(adviceItem)).replace("{interventionA}", Long.toString(interventionA))
+                    .replace("{summaryA}", Long.toString(summaryA));
         }
 
         /** The same fixture with the patient, task and call ids pointing at rows that do not exist. */
@@ -182,7 +190,7 @@ class PermissionMatrixTest extends IntegrationTest {
             return new Fixture(999_991, 999_992, 999_993, 999_994, draftPathway, importJob, cardTeam, cardHead, cardDoc,
                     UUID.fromString("00000000-0000-4000-8000-000000000991"),
                     UUID.fromString("00000000-0000-4000-8000-000000000992"), 999_995, 999_996, draftRule, 999_997, hl7Message,
-                    999_998, draftTagRule, adviceItem, 999_999);
+                    999_998, draftTagRule, adviceItem, 999_999, 999_989);
         }
     }
 
@@ -356,6 +364,16 @@ class PermissionMatrixTest extends IntegrationTest {
             new Endpoint(HttpMethod.POST, "/api/interventions/{interventionA}/cancel", Access.SEES_PATIENT_A, 200,
                     INTERVENTION_NOT_FOUND, null, null),
             post("/api/mp/interventions/{interventionA}/outcome", Access.MINIAPP, 204, f -> Map.of("outcome", "DONE")),
+            // stage summaries
+            read("/api/patients/{patientA}/stage-summaries", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            new Endpoint(HttpMethod.POST, "/api/patients/{patientA}/stage-summaries", Access.SEES_PATIENT_A, 201, PATIENT_NOT_FOUND,
+                    null, null),
+            get("/api/stage-summaries", Access.STAFF),
+            read("/api/stage-summaries/{summaryA}", Access.SEES_PATIENT_A, SUMMARY_NOT_FOUND),
+            new Endpoint(HttpMethod.PUT, "/api/stage-summaries/{summaryA}", Access.SEES_PATIENT_A, 200, SUMMARY_NOT_FOUND,
+                    MediaType.APPLICATION_JSON, f -> Map.of("narrative", "医生修改后的总结", "version", 0)),
+            new Endpoint(HttpMethod.POST, "/api/stage-summaries/{summaryA}/sign", Access.SIGNS_PATIENT_A, 200, SUMMARY_NOT_FOUND,
+                    MediaType.APPLICATION_JSON, f -> Map.of("version", 0)),
             // risk assessment
             read("/api/patients/{patientA}/risk", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             // audit
@@ -418,7 +436,16 @@ class PermissionMatrixTest extends IntegrationTest {
                         + " ORDER BY id LIMIT 1"), "IN_CALL"),
                 alert(patient("P001")), response(patient("P001")), draftRule(), proxyRequest(patient("P001")),
                 hl7Message(), manualTag(patient("P001")), draftTagRule(), count("SELECT id FROM advice_item WHERE code = 'LOW_SALT'"),
-                intervention(patient("P001")));
+                intervention(patient("P001")), stageSummary(patient("P001")));
+    }
+
+    /** A drafted stage summary of patient A's care plan. */
+    private long stageSummary(long patientId) {
+        return count("INSERT INTO stage_summary (patient_id, care_plan_id, milestone_days, phase_label, period_start, period_end, "
+                + "content, narrative, status, generated_at) SELECT " + patientId + ", id, 30, '出院后1个月', start_date, "
+                + "start_date + 30, '{\"indicators\": [], \"events\": [], \"followUp\": {\"due\": 0, \"completed\": 0, "
+                + "\"unreachable\": 0}, \"interventions\": [], \"risks\": [], \"tags\": [], \"focus\": []}', '总结', 'DRAFT', now() "
+                + "FROM care_plan WHERE patient_id = " + patientId + " LIMIT 1 RETURNING id");
     }
 
     /** Health advice a doctor sent patient A. */

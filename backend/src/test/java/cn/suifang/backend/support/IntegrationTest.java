@@ -101,7 +101,7 @@ public abstract class IntegrationTest {
                          call_cdr_mismatch, call_cdr, call_record, handover, handover_item, patient_wecom_contact,
                          customer_transfer, wecom_message, wecom_sync_run, alert_event, questionnaire_response,
                          miniapp_account, patient_binding, points_entry, miniapp_subscription, miniapp_message, hl7_message,
-                         patient_tag, risk_assessment, intervention
+                         patient_tag, risk_assessment, intervention, stage_summary
                 RESTART IDENTITY CASCADE""").then().block();
         db.sql("DELETE FROM pathway_step WHERE pathway_id IN (SELECT id FROM pathway WHERE created_by IS NOT NULL)").then().block();
         db.sql("DELETE FROM pathway WHERE created_by IS NOT NULL").then().block();

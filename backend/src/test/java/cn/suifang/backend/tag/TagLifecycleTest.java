@@ -112,7 +112,7 @@ class TagLifecycleTest extends IntegrationTest {
     void lifestyleAnswersTagSmokersAndObesity() {
         post("cardNurse1", "/api/patients/{id}/questionnaire-responses",
                 Map.of("clientRequestId", "life-1", "questionnaireCode", "LIFESTYLE",
-                        "answers", Map.of("smoking", 2, "alcohol", 0, "exercise", 1, "salt", 2, "familyAscvd", 1,
+                        "answers", Map.of("smoking", 2, "alcohol", 0, "exercise", 1, "salt", 2, "bpMeds", 0, "familyAscvd", 1,
                                 "familyDiabetes", 0, "height", 170, "weight", 82, "waist", 96)), patientId)
                 .exchange().expectStatus().isCreated();
         assertThat(liveCodes()).contains("SMOKER", "OBESITY");

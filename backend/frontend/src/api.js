@@ -91,10 +91,20 @@ export const api = {
   handoverPreview: (fromStaffId, toStaffId) => request('POST', '/api/handovers/preview', { fromStaffId, toStaffId }),
   handover: (fromStaffId, toStaffId, requestId) => request('POST', '/api/handovers', { fromStaffId, toStaffId, requestId }),
   handovers: () => request('GET', '/api/handovers?limit=20'),
-  tasks: (view, cursor, limit = 20) =>
-    request('GET', `/api/workbench/tasks?view=${view}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+  /** My tasks in one view; with {@code tag} (a tag code), only of patients carrying that tag now. */
+  tasks: (view, cursor, { tag = null, limit = 20 } = {}) => {
+    const q = new URLSearchParams({ view, limit: String(limit) })
+    if (tag) q.set('tag', tag)
+    if (cursor) q.set('cursor', cursor)
+    return request('GET', `/api/workbench/tasks?${q}`)
+  },
   task: (taskId) => request('GET', `/api/tasks/${taskId}`),
   timeline: (patientId) => request('GET', `/api/patients/${patientId}/timeline`),
+  patientTags: (patientId, history = false) => request('GET', `/api/patients/${patientId}/tags?history=${history}`),
+  addPatientTag: (patientId, tag) => request('POST', `/api/patients/${patientId}/tags`, tag),
+  removePatientTag: (patientId, tagId, reason) => request('DELETE',
+    `/api/patients/${patientId}/tags/${tagId}${reason ? `?reason=${encodeURIComponent(reason)}` : ''}`),
+  risk: (patientId) => request('GET', `/api/patients/${patientId}/risk`),
   startCall: (taskId) => request('POST', `/api/tasks/${taskId}/calls`),
   call: (callId) => request('GET', `/api/calls/${callId}`, undefined, { timeoutMs: 5000 }),
   cancelCall: (callId) => request('POST', `/api/calls/${callId}/cancel`),
@@ -121,6 +131,7 @@ export const api = {
   activatePathway: (id) => request('POST', `/api/admin/pathways/${id}/activate`),
   importJob: (jobId) => request('GET', `/api/admin/import-jobs/${jobId}`),
   dashboard: (month) => request('GET', `/api/dashboard/summary${month ? `?month=${month}` : ''}`),
+  dashboardTags: () => request('GET', '/api/dashboard/tags'),
   dashboardBreakdown: (month, by) => request('GET', `/api/dashboard/breakdown?month=${month}&by=${by}`),
   dashboardItems: ({ month, metric, part, staffId, pathway, cursor }) => {
     const q = new URLSearchParams({ month, metric, part, limit: '30' })

@@ -94,3 +94,10 @@ export const LEVEL = {
   2: { text: '2级', tag: 'danger' },
   3: { text: '3级', tag: 'danger' }
 }
+
+/** "2025年3月7日" for an instant, in the phone's time zone (the hospital's). */
+export function localDateText(value) {
+  if (!value) return ''
+  const t = new Date(value)
+  return `${t.getFullYear()}年${t.getMonth() + 1}月${t.getDate()}日`
+}

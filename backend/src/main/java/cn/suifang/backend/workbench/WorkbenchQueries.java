@@ -20,7 +20,8 @@ public final class WorkbenchQueries {
                    e.discharge_date, pw.name AS pathway_name, st.instructions,
                    EXISTS (SELECT 1 FROM alert a WHERE a.patient_id = t.patient_id AND a.status <> 'RESOLVED') AS has_alert,
                    ARRAY(SELECT pt.label FROM patient_tag pt WHERE pt.patient_id = t.patient_id AND pt.cleared_at IS NULL
-                         ORDER BY pt.category, pt.label) AS tag_labels
+                         ORDER BY CASE pt.category WHEN 'RISK' THEN 0 WHEN 'CLINICAL' THEN 1 WHEN 'BEHAVIOUR' THEN 2
+                                  WHEN 'LIFESTYLE' THEN 3 ELSE 4 END, pt.label) AS tag_labels
             FROM follow_up_task t
             JOIN patient p ON p.id = t.patient_id
             JOIN care_plan cp ON cp.id = t.care_plan_id

@@ -13,6 +13,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -93,6 +94,26 @@ final class PhoneBrowser implements AutoCloseable {
         ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'})", field);
         field.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
         field.sendKeys(text);
+    }
+
+    /** Waits until nothing matching is shown (closed sheets and their overlays, a card filtered away). */
+    void gone(By by) {
+        wait.withMessage(() -> "waiting for " + by + " to go; page shows: " + bodyText()).until(d -> {
+            try {
+                return d.findElements(by).stream().noneMatch(WebElement::isDisplayed);
+            } catch (StaleElementReferenceException e) {
+                return false; // re-rendered while looking: look again
+            }
+        });
+    }
+
+    /**
+     * Waits until no Vue transition is running (a sheet sliding up, a dialog fading in): a tap aimed at a moving
+     * element lands wherever it was when the tap was aimed.
+     */
+    void settle() {
+        wait.withMessage(() -> "waiting for transitions to end").until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d)
+                .executeScript("return !document.querySelector('[class*=\"-enter-active\"], [class*=\"-leave-active\"]')")));
     }
 
     /** Waits until the element shows one of the texts. */

@@ -53,6 +53,7 @@ public class Hl7Intake {
     private final TransactionalOperator tx;
     private final DischargeImportService imports;
     private final AlertEngine alerts;
+    private final cn.suifang.backend.patient.PatientService patients;
     private final cn.suifang.backend.observation.PatientFacts facts;
     private final AuditService audit;
     private final PiiCipher cipher;
@@ -60,11 +61,12 @@ public class Hl7Intake {
     private final Clock clock;
     private final PipeParser parser;
 
-    Hl7Intake(DatabaseClient db, TransactionalOperator tx, DischargeImportService imports, AlertEngine alerts, cn.suifang.backend.observation.PatientFacts facts, AuditService audit, PiiCipher cipher, SuifangProperties properties, Clock clock) {
+    Hl7Intake(DatabaseClient db, TransactionalOperator tx, DischargeImportService imports, AlertEngine alerts, cn.suifang.backend.observation.PatientFacts facts, cn.suifang.backend.patient.PatientService patients, AuditService audit, PiiCipher cipher, SuifangProperties properties, Clock clock) {
         this.db = db;
         this.tx = tx;
         this.imports = imports;
         this.alerts = alerts;
+        this.patients = patients;
         this.facts = facts;
         this.audit = audit;
         this.cipher = cipher;
@@ -98,7 +100,7 @@ public class Hl7Intake {
         Mono<Outcome> work = switch (header.type()) {
             case "ADT^A03" -> discharge(message, header, raw, replayOf);
             case "ADT^A08" -> hasDischargeDate(message) ? discharge(message, header, raw, replayOf)
-                    : record(raw, header, "IGNORED", "AA", "在院患者信息更新，出院时再建立随访", replayOf);
+                    : update(message, header, raw, replayOf);
             case "ADT^A01" -> record(raw, header, "IGNORED", "AA", "入院登记：出院后开始随访", replayOf);
             case "ORU^R01" -> results(message, header, raw, replayOf);
             default -> record(raw, header, "REJECTED", "AR", "不支持的消息类型 " + header.type()
@@ -158,19 +160,68 @@ public class Hl7Intake {
                                 "无法确定医院：请配置 suifang.hl7.hospital-code（本库有 " + ids.size() + " 家医院）")));
     }
 
+    // ------------------------------------------------------------------ in-hospital updates
+
+    /**
+     * ADT^A08 of a visit not yet discharged: a patient already in follow-up gets the demographics the HIS sent (only
+     * the fields present; a phone or ID card that is not valid refuses the message with the reason); anyone else is
+     * acknowledged and left until they are discharged.
+     */
+    private Mono<Outcome> update(Message m, Hl7Mapper.Header header, String raw, Long replayOf) {
+        Hl7Mapper.Person person;
+        String mrn;
+        try {
+            mrn = Hl7Mapper.mrn(m);
+            person = Hl7Mapper.person(m, properties.zone());
+        } catch (HL7Exception | IllegalArgumentException e) {
+            return record(raw, header, "REJECTED", "AE", e.getMessage(), replayOf);
+        }
+        String phone = person.phone() == null ? null : cn.suifang.backend.crypto.Identifiers.normalisePhone(person.phone()).orElse(null);
+        String idCard = person.idCard() == null ? null
+                : cn.suifang.backend.crypto.Identifiers.normaliseIdCard(person.idCard(), java.time.LocalDate.now(clock)).orElse(null);
+        if (person.phone() != null && phone == null) {
+            return record(raw, header, "REJECTED", "AE", "PID-13 不是有效的中国大陆电话号码", replayOf);
+        }
+        if (person.idCard() != null && idCard == null) {
+            return record(raw, header, "REJECTED", "AE", "PID-3 中的身份证号无效（长度、出生日期或校验位不正确）", replayOf);
+        }
+        return system().flatMap(actor -> db.sql("SELECT id FROM patient WHERE hospital_id = :h AND mrn = :mrn AND NOT voided")
+                        .bind("h", actor.hospitalId()).bind("mrn", mrn).map(r -> r.get("id", Long.class)).one()
+                        .flatMap(patientId -> tx.transactional(patients.refresh(actor, patientId, person.name(), person.gender(),
+                                        person.birthDate(), phone, idCard)
+                                .flatMap(changed -> (changed ? facts.changed(patientId) : Mono.<Void>empty())
+                                        .then(record(raw, header, "PROCESSED", "AA",
+                                                changed ? "更新随访患者的基本信息" : "与已有信息相同，未改动", replayOf))))))
+                .switchIfEmpty(Mono.defer(() -> record(raw, header, "IGNORED", "AA", "在院患者信息更新：非随访患者，出院时再建立随访",
+                        replayOf)));
+    }
+
     // ------------------------------------------------------------------ results
 
     private Mono<Outcome> results(Message m, Hl7Mapper.Header header, String raw, Long replayOf) {
         String mrn;
+        String idCard;
         List<Hl7Mapper.Lab> labs;
         try {
-            mrn = Hl7Mapper.mrn(m);
+            mrn = Hl7Mapper.mrnIfAny(m);
+            idCard = Hl7Mapper.idCard(m);
             labs = Hl7Mapper.labs(m, properties.zone());
         } catch (HL7Exception | IllegalArgumentException e) {
             return record(raw, header, "REJECTED", "AE", e.getMessage(), replayOf);
         }
-        return system().flatMap(actor -> db.sql("SELECT id FROM patient WHERE hospital_id = :h AND mrn = :mrn AND NOT voided")
-                        .bind("h", actor.hospitalId()).bind("mrn", mrn)
+        if (mrn == null && idCard == null) {
+            return record(raw, header, "REJECTED", "AE", "缺少 PID-3（病案号/患者ID 或身份证号）", replayOf);
+        }
+        // by the medical record number; a LIS that only knows the ID card is matched through its blind index
+        String normalisedIdCard = idCard == null ? null
+                : cn.suifang.backend.crypto.Identifiers.normaliseIdCard(idCard, java.time.LocalDate.now(clock)).orElse(null);
+        return system().flatMap(actor -> db.sql("""
+                                SELECT id FROM patient WHERE hospital_id = :h AND NOT voided
+                                  AND (mrn = :mrn OR id_card_bidx = :idx)
+                                ORDER BY mrn = :mrn DESC LIMIT 1""")
+                        .bind("h", actor.hospitalId()).bind("mrn", mrn == null ? "" : mrn)
+                        .bind("idx", normalisedIdCard == null ? new byte[0]
+                                : cipher.blindIndex(PiiField.PATIENT_ID_CARD, normalisedIdCard))
                         .map(r -> r.get("id", Long.class)).one())
                 .flatMap(patientId -> tx.transactional(store(patientId, labs, header)
                         .flatMap(stored -> record(raw, header, stored.errors().isEmpty() ? "PROCESSED" : "PARTIAL", "AA",

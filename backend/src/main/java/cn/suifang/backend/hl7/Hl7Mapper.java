@@ -78,6 +78,45 @@ final class Hl7Mapper {
         return v;
     }
 
+    /** The medical record number, or null when PID-3 carries only the resident ID card (some LIS send nothing else). */
+    static String mrnIfAny(Message m) throws HL7Exception {
+        try {
+            return mrn(m);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The resident ID card number in PID-3 (identifier type ID, NI, SFZ or IDCARD), as sent; null when absent. */
+    static String idCard(Message m) throws HL7Exception {
+        Segment pid = one(m, "PID");
+        String idCard = null;
+        for (int rep = 0; rep < pid.getField(3).length; rep++) {
+            String type = Terser.get(pid, 3, rep, 5, 1);
+            if (type != null && ID_CARD_TYPES.contains(type.strip().toUpperCase(Locale.ROOT))) {
+                String v = Terser.get(pid, 3, rep, 1, 1);
+                idCard = v == null || v.isBlank() ? idCard : v.strip();
+            }
+        }
+        return idCard;
+    }
+
+    /** Demographics in PID as sent (an absent field is null: in HL7 it means "not sent", not "clear it"). */
+    record Person(String name, String gender, LocalDate birthDate, String phone, String idCard) {
+    }
+
+    static Person person(Message m, ZoneId zone) throws HL7Exception {
+        Segment pid = one(m, "PID");
+        String family = field(pid, 5, 1);
+        String given = family == null && field(pid, 5, 2) == null ? null : field(pid, 5, 2);
+        String name = family == null && given == null ? null : (family == null ? "" : family) + (given == null ? "" : given);
+        String sex = field(pid, 8, 1);
+        String gender = "M".equalsIgnoreCase(sex) ? "MALE" : "F".equalsIgnoreCase(sex) ? "FEMALE" : null;
+        String birth = field(pid, 7, 1);
+        String phone = field(pid, 13, 1) != null ? field(pid, 13, 1) : field(pid, 13, 12);
+        return new Person(name, gender, birth == null ? null : day(birth, zone), phone, idCard(m));
+    }
+
     /** The medical record number: the PID-3 repetition typed MR, else the first. */
     static String mrn(Message m) throws HL7Exception {
         Segment pid = one(m, "PID");
@@ -105,13 +144,7 @@ final class Hl7Mapper {
     static DischargeRecord discharge(Message m, ZoneId zone) throws HL7Exception {
         Segment pid = one(m, "PID");
         Segment pv1 = one(m, "PV1");
-        String idCard = null;
-        for (int rep = 0; rep < pid.getField(3).length; rep++) {
-            String type = Terser.get(pid, 3, rep, 5, 1);
-            if (type != null && ID_CARD_TYPES.contains(type.strip().toUpperCase(Locale.ROOT))) {
-                idCard = Terser.get(pid, 3, rep, 1, 1);
-            }
-        }
+        String idCard = idCard(m);
         String family = field(pid, 5, 1);
         String given = field(pid, 5, 2);
         if (family == null && given == null) {

@@ -165,4 +165,37 @@ public class PatientService {
                         .one()
                         .map(id -> new Upserted(id, true, true, false))));
     }
+
+    /**
+     * An in-hospital update of a known patient's demographics (HL7 ADT^A08): only the fields given change, an absent one
+     * keeps its value (in HL7 an empty field means "not sent"). Returns whether anything changed. Run inside the
+     * caller's transaction; audited as PATIENT_UPDATE without the values.
+     */
+    public Mono<Boolean> refresh(Principal actor, long patientId, String name, String gender, LocalDate birthDate,
+                                 String phone, String idCard) {
+        byte[] phoneIdx = phone == null ? null : cipher.blindIndex(PiiField.PATIENT_PHONE, phone);
+        byte[] idIdx = idCard == null ? null : cipher.blindIndex(PiiField.PATIENT_ID_CARD, idCard);
+        return db.sql("""
+                        UPDATE patient SET name = COALESCE(:name, name), gender = COALESCE(:gender, gender),
+                            birth_date = COALESCE(:birth, birth_date),
+                            phone_enc = COALESCE(:penc, phone_enc), phone_bidx = COALESCE(:pidx, phone_bidx),
+                            id_card_enc = COALESCE(:ienc, id_card_enc), id_card_bidx = COALESCE(:iidx, id_card_bidx),
+                            changed_at = now(), changed_by = :by
+                        WHERE id = :id AND (name IS DISTINCT FROM COALESCE(:name, name)
+                            OR gender IS DISTINCT FROM COALESCE(:gender, gender)
+                            OR birth_date IS DISTINCT FROM COALESCE(:birth, birth_date)
+                            OR phone_bidx IS DISTINCT FROM COALESCE(:pidx, phone_bidx)
+                            OR id_card_bidx IS DISTINCT FROM COALESCE(:iidx, id_card_bidx))""")
+                .bind("id", patientId)
+                .bind("name", Rows.param(name, String.class)).bind("gender", Rows.param(gender, String.class))
+                .bind("birth", Rows.param(birthDate, LocalDate.class))
+                .bind("penc", Rows.param(phone == null ? null : cipher.encrypt(PiiField.PATIENT_PHONE, phone), byte[].class))
+                .bind("pidx", Rows.param(phoneIdx, byte[].class))
+                .bind("ienc", Rows.param(idCard == null ? null : cipher.encrypt(PiiField.PATIENT_ID_CARD, idCard), byte[].class))
+                .bind("iidx", Rows.param(idIdx, byte[].class))
+                .bind("by", Rows.param(actor.actorId(), Long.class))
+                .fetch().rowsUpdated()
+                .flatMap(n -> n == 0 ? Mono.just(false)
+                        : audit.record(actor, "PATIENT_UPDATE", "patient", patientId, List.of(patientId), "ADT^A08").thenReturn(true));
+    }
 }

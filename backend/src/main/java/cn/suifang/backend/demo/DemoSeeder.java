@@ -59,13 +59,18 @@ class DemoSeeder {
     private final cn.suifang.backend.questionnaire.QuestionnaireService questionnaires;
     private final ObservationService observations;
     private final OrganisationService organisation;
+    private final cn.suifang.backend.tag.TagService tags;
+    private final cn.suifang.backend.summary.StageSummaries summaries;
     private final RedissonReactiveClient redis;
     private final SuifangProperties properties;
     private final Clock clock;
 
     DemoSeeder(DatabaseClient db, PiiCipher cipher, DischargeImportService imports, NoteService notes,
                cn.suifang.backend.questionnaire.QuestionnaireService questionnaires, ObservationService observations, OrganisationService organisation, RedissonReactiveClient redis,
+               cn.suifang.backend.tag.TagService tags, cn.suifang.backend.summary.StageSummaries summaries,
                SuifangProperties properties, Clock clock) {
+        this.tags = tags;
+        this.summaries = summaries;
         this.db = db;
         this.cipher = cipher;
         this.imports = imports;
@@ -117,7 +122,8 @@ class DemoSeeder {
                                 .flatMap(admin -> importDischarges(admin, random)
                                         .then(history(random))
                                         .then(labs(random))
-                                        .then(patientReports()))))
+                                        .then(patientReports())
+                                        .then(healthManagement(random)))))
                 .doOnSuccess(v -> log.info("demo: seeded in {} s", Duration.ofNanos(System.nanoTime() - started).toSeconds()));
     }
 
@@ -402,6 +408,55 @@ class DemoSeeder {
                                 })))
                 .count()
                 .doOnNext(n -> log.info("demo: {} questionnaires reported by patients", n))
+                .then();
+    }
+
+    /**
+     * Health management for the first look: lifestyle answers and lipids for some cardiac, hypertensive and diabetic
+     * patients (through the real questionnaire path, so risk and tags follow), a daily tag pass for what the backdated
+     * history implies, a few interventions sent, and the stage summaries the daily pass would draft.
+     */
+    private Mono<Void> healthManagement(Random random) {
+        return db.sql("""
+                        SELECT p.id, p.hospital_id, p.department_id, p.gender FROM patient p
+                        WHERE p.consent_follow_up AND EXISTS (SELECT 1 FROM encounter e WHERE e.patient_id = p.id
+                              AND (e.primary_diagnosis LIKE 'I%' OR e.primary_diagnosis LIKE 'E11%'))
+                        ORDER BY p.id LIMIT 40""")
+                .map(r -> new Object[] {new Principal(Principal.ActorType.PATIENT, r.get("id", Long.class),
+                        r.get("hospital_id", Long.class), r.get("department_id", Long.class), Set.of()),
+                        "MALE".equals(r.get("gender", String.class))})
+                .all()
+                .concatMap(row -> {
+                    Principal patient = (Principal) row[0];
+                    boolean male = (Boolean) row[1];
+                    OffsetDateTime drawn = OffsetDateTime.now(clock).minusDays(20 + random.nextInt(30));
+                    Map<String, Object> answers = new java.util.HashMap<>(Map.of("smoking", male && random.nextInt(3) == 0 ? 2 : 0,
+                            "alcohol", random.nextInt(2), "exercise", random.nextInt(4), "salt", random.nextInt(3),
+                            "bpMeds", random.nextInt(3) == 0 ? 1 : 0, "familyAscvd", random.nextInt(4) == 0 ? 1 : 0,
+                            "familyDiabetes", random.nextInt(3) == 0 ? 1 : 0, "height", male ? 168 + random.nextInt(12) : 156 + random.nextInt(10),
+                            "weight", male ? 62 + random.nextInt(30) : 50 + random.nextInt(25), "waist", male ? 80 + random.nextInt(22) : 70 + random.nextInt(20)));
+                    return observations.record(patient.id(), new ObservationService.Reading(ObservationCode.TC,
+                                    BigDecimal.valueOf(4.2 + random.nextDouble() * 2.4).setScale(2, RoundingMode.HALF_UP), "mmol/L"),
+                                    drawn, "LAB", null, null)
+                            .then(observations.record(patient.id(), new ObservationService.Reading(ObservationCode.HDL_C,
+                                    BigDecimal.valueOf(0.8 + random.nextDouble() * 0.9).setScale(2, RoundingMode.HALF_UP), "mmol/L"),
+                                    drawn, "LAB", null, null))
+                            .then(questionnaires.submit(patient, patient.id(), "LIFESTYLE",
+                                    cn.suifang.backend.questionnaire.QuestionnaireService.SubmittedBy.PATIENT, null,
+                                    new cn.suifang.backend.questionnaire.QuestionnaireService.Submission(
+                                            "demo-LIFESTYLE-" + patient.id(), null, answers)))
+                            .thenReturn(1)
+                            .onErrorResume(e -> {
+                                log.debug("demo: lifestyle skipped: {}", e.getMessage());
+                                return Mono.just(0);
+                            });
+                })
+                .reduce(0, Integer::sum)
+                .doOnNext(n -> log.info("demo: {} lifestyle questionnaires with lipids", n))
+                .then(tags.reevaluateAll())
+                .doOnNext(n -> log.info("demo: tags evaluated for {} patients", n))
+                .then(summaries.draftDue())
+                .doOnNext(n -> log.info("demo: {} stage summaries drafted", n))
                 .then();
     }
 

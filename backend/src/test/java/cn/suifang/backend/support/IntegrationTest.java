@@ -86,6 +86,10 @@ public abstract class IntegrationTest {
         for (int account = 1; account <= 20; account++) {
             redissonClient.getRateLimiter(suifangProperties.redis().keyPrefix() + ":miniapp:bind:" + account).delete();
         }
+        // a run killed mid-pass leaves its cluster lock leased for up to 30 minutes: passes under test start unlocked
+        for (String lock : java.util.List.of("tag-pass", "stage-summaries", "alert-escalation")) {
+            redissonClient.getLock(suifangProperties.redis().keyPrefix() + ":lock:" + lock).forceUnlock();
+        }
         var wecomStorage = wecomClient.service().getWxCpConfigStorage();
         wecomStorage.expireAccessToken();
         wecomStorage.expireJsapiTicket();

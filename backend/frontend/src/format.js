@@ -101,3 +101,11 @@ export function localDateText(value) {
   const t = new Date(value)
   return `${t.getFullYear()}年${t.getMonth() + 1}月${t.getDate()}日`
 }
+
+/** 张三 → 张*, 欧阳娜娜 → 欧**娜 (as the API masks names in lists). */
+export function maskedName(name) {
+  const chars = [...(name || '')]
+  if (chars.length < 2) return name || ''
+  if (chars.length === 2) return `${chars[0]}*`
+  return chars[0] + '*'.repeat(chars.length - 2) + chars[chars.length - 1]
+}

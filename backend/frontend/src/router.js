@@ -20,6 +20,8 @@ const router = createRouter({
     { path: '/alerts', component: () => import('./views/AlertsView.vue') },
     { path: '/alert/:alertId', component: () => import('./views/AlertView.vue'), props: true },
     { path: '/dashboard/items', component: () => import('./views/DashboardItemsView.vue') },
+    { path: '/summaries', component: () => import('./views/SummariesView.vue') },
+    { path: '/summary/:summaryId', component: () => import('./views/StageSummaryView.vue'), props: true },
     { path: '/:pathMatch(.*)*', redirect: '/tasks' }
   ],
   scrollBehavior: () => ({ top: 0 })

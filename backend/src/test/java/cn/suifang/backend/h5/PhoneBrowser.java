@@ -96,6 +96,14 @@ final class PhoneBrowser implements AutoCloseable {
         field.sendKeys(text);
     }
 
+    /** Types after what a field already holds (a textarea being edited), key by key; "\n" is a new line. */
+    void append(By by, String text) {
+        WebElement field = visible(by);
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'})", field);
+        field.sendKeys(Keys.chord(Keys.CONTROL, Keys.END));
+        field.sendKeys(text);
+    }
+
     /** Waits until nothing matching is shown (closed sheets and their overlays, a card filtered away). */
     void gone(By by) {
         wait.withMessage(() -> "waiting for " + by + " to go; page shows: " + bodyText()).until(d -> {

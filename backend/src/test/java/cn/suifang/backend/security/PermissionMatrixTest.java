@@ -406,7 +406,7 @@ class PermissionMatrixTest extends IntegrationTest {
     /** Reads of one patient's data, each with a clinical outsider and the admin (no clinical role). */
     static Stream<Arguments> hiddenReads() {
         return ENDPOINTS.stream().filter(e -> e.hiddenCode() != null).flatMap(e -> Stream.of(
-                Arguments.of(e, e.access() == Access.SEES_PATIENT_A ? "endoDoc" : "cardDoc"),
+                Arguments.of(e, e.access() == Access.SEES_PATIENT_A || e.access() == Access.SIGNS_PATIENT_A ? "endoDoc" : "cardDoc"),
                 Arguments.of(e, "gsDoc"),
                 Arguments.of(e, "admin")));
     }

@@ -463,7 +463,7 @@ public class FhirExport {
             LocalDate due = plan.start().plusDays(s.offsetDays());
             CarePlan.CarePlanActivityDetailComponent detail = carePlan.addActivity().getDetail();
             detail.setKind(CarePlan.CarePlanActivityKind.TASK);
-            detail.setCode(new CodeableConcept(new Coding(systems.channel(), s.channel(), Channel.valueOf(s.channel()).label()))
+            detail.setCode(new CodeableConcept(new Coding(systems.channel(), s.channel(), channelLabel(s.channel())))
                     .setText(s.title()));
             detail.setStatus(plan.status().equals("ACTIVE") ? CarePlan.CarePlanActivityStatus.NOTSTARTED
                     : CarePlan.CarePlanActivityStatus.CANCELLED);
@@ -493,7 +493,7 @@ public class FhirExport {
         task.setBusinessStatus(new CodeableConcept(new Coding(systems.taskStatus(), t.status(), taskStatusLabel(t.status())))
                 .setText(taskStatusLabel(t.status())));
         task.setIntent(Task.TaskIntent.PLAN);
-        task.setCode(new CodeableConcept(new Coding(systems.channel(), t.channel(), Channel.valueOf(t.channel()).label())));
+        task.setCode(new CodeableConcept(new Coding(systems.channel(), t.channel(), channelLabel(t.channel()))));
         task.setDescription(t.title());
         task.addBasedOn(new Reference("CarePlan/" + t.carePlanId()));
         task.setFor(patient);
@@ -642,7 +642,7 @@ public class FhirExport {
         Communication c = new Communication();
         c.setId(id);
         c.addPartOf(new Reference("Task/" + taskId));
-        c.addCategory(new CodeableConcept(new Coding(systems.channel(), channel, Channel.valueOf(channel).label())));
+        c.addCategory(new CodeableConcept(new Coding(systems.channel(), channel, channelLabel(channel))));
         if ("PHONE".equals(channel)) {
             c.addMedium(new CodeableConcept(new Coding(FhirSystems.V3_PARTICIPATION_MODE, "PHONE", "telephone")));
         }
@@ -658,6 +658,12 @@ public class FhirExport {
         return new Reference().setType("Practitioner")
                 .setIdentifier(new Identifier().setSystem(systems.staff(p.hospitalCode())).setValue(employeeNo))
                 .setDisplay(name);
+    }
+
+    /** Notes may also record a WeChat contact, which is no pathway channel. */
+    private static String channelLabel(String channel) {
+        return java.util.Arrays.stream(Channel.values()).filter(c -> c.name().equals(channel)).map(Channel::label).findFirst()
+                .orElse("WECHAT".equals(channel) ? "微信联系" : channel);
     }
 
     private static String taskStatusLabel(String status) {

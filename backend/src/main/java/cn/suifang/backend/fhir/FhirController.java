@@ -54,12 +54,12 @@ class FhirController {
                 .defaultIfEmpty("")
                 .flatMap(body -> body.isBlank()
                         ? Mono.just(ResponseEntity.badRequest().contentType(FhirMedia.FHIR_JSON).body(intake.outcome(List.of(
-                                new FhirIntake.Issue(IssueSeverity.ERROR, IssueType.REQUIRED, "请求体为空：请发送 FHIR JSON", null)))))
+                                new FhirIntake.Issue(IssueSeverity.ERROR, IssueType.REQUIRED, "请求体为空：请发送 FHIR JSON", null, "SF-2936")))))
                         : intake.receive(principal, body.startsWith("\uFEFF") ? body.substring(1) : body, null)
                                 .map(r -> ResponseEntity.status(r.status()).contentType(FhirMedia.FHIR_JSON).body(r.body())))
                 .onErrorResume(DataBufferLimitException.class, e -> Mono.just(ResponseEntity.status(413)
                         .contentType(FhirMedia.FHIR_JSON).body(intake.outcome(List.of(new FhirIntake.Issue(IssueSeverity.ERROR,
                                 IssueType.TOOCOSTLY, "内容过大（上限 " + properties.fhir().maxRequestBytes() / 1024 / 1024
-                                + " MB）：请分成多个 Bundle 发送", null))))));
+                                + " MB）：请分成多个 Bundle 发送", null, "SF-2937"))))));
     }
 }

@@ -57,13 +57,18 @@ public class FhirIntake implements InterfaceLog.Replayer {
     /** What an entry did: wrote something, found it written already, had nothing for us, or was refused. */
     enum Effect { WRITTEN, UNCHANGED, IGNORED, REFUSED }
 
-    record Issue(IssueSeverity severity, IssueType type, String diagnostics, String expression) {
+    /** One OperationOutcome issue; {@code code} (SF-29xx) names the place that refused, in issue.details. */
+    record Issue(IssueSeverity severity, IssueType type, String diagnostics, String expression, String code) {
+        Issue(IssueSeverity severity, IssueType type, String diagnostics, String expression) {
+            this(severity, type, diagnostics, expression, null);
+        }
+
         static Issue info(String diagnostics) {
             return new Issue(IssueSeverity.INFORMATION, IssueType.INFORMATIONAL, diagnostics, null);
         }
 
         static Issue of(FhirMapper.Refusal r) {
-            return new Issue(IssueSeverity.ERROR, r.type, r.getMessage(), r.expression);
+            return new Issue(IssueSeverity.ERROR, r.type, r.getMessage(), r.expression, r.code);
         }
     }
 
@@ -133,20 +138,20 @@ public class FhirIntake implements InterfaceLog.Replayer {
             tree = json.readTree(raw);
         } catch (JacksonException e) {
             var at = e.getLocation();
-            throw new FhirMapper.Refusal(400, IssueType.STRUCTURE, null, "不是合法的 JSON"
+            throw new FhirMapper.Refusal("SF-2919", 400, IssueType.STRUCTURE, null, "不是合法的 JSON"
                     + (at == null || at.getLineNr() < 0 ? "" : "（第 " + at.getLineNr() + " 行第 " + at.getColumnNr() + " 列附近）"));
         }
         if (tree == null || !tree.isObject()) {
-            throw new FhirMapper.Refusal(400, IssueType.STRUCTURE, null, "请求体应为一个 FHIR 资源（JSON 对象）");
+            throw new FhirMapper.Refusal("SF-2920", 400, IssueType.STRUCTURE, null, "请求体应为一个 FHIR 资源（JSON 对象）");
         }
         JsonNode type = tree.get("resourceType");
         if (type == null || !type.isString() || type.asString().isBlank()) {
-            throw new FhirMapper.Refusal(400, IssueType.REQUIRED, "resourceType", "缺少 resourceType");
+            throw new FhirMapper.Refusal("SF-2921", 400, IssueType.REQUIRED, "resourceType", "缺少 resourceType");
         }
         String resourceType = type.asString();
         if (!ACCEPTED.contains(resourceType)) {
             boolean known = fhir.getResourceTypes().contains(resourceType);
-            throw new FhirMapper.Refusal(known ? 422 : 400, known ? IssueType.NOTSUPPORTED : IssueType.STRUCTURE, "resourceType",
+            throw new FhirMapper.Refusal("SF-2922", known ? 422 : 400, known ? IssueType.NOTSUPPORTED : IssueType.STRUCTURE, "resourceType",
                     (known ? "不接收单独的 " + resourceType : resourceType + " 不是 FHIR R4 资源类型")
                             + "：请发送 Bundle（batch、transaction 或 collection），或单个 Patient、Encounter、Observation、DiagnosticReport");
         }
@@ -154,7 +159,7 @@ public class FhirIntake implements InterfaceLog.Replayer {
         try {
             resource = (Resource) fhir.newJsonParser().parseResource(raw);
         } catch (DataFormatException e) {
-            throw new FhirMapper.Refusal(400, IssueType.STRUCTURE, null, "内容不符合 FHIR R4 结构："
+            throw new FhirMapper.Refusal("SF-2923", 400, IssueType.STRUCTURE, null, "内容不符合 FHIR R4 结构："
                     + String.valueOf(e.getMessage()).replaceFirst("^HAPI-\\d+: ", ""));
         }
         if (!(resource instanceof Bundle bundle)) {
@@ -163,11 +168,11 @@ public class FhirIntake implements InterfaceLog.Replayer {
                     List.of(new FhirMapper.Item(0, null, resource)), Map.of());
         }
         if (!Set.of(Bundle.BundleType.BATCH, Bundle.BundleType.TRANSACTION, Bundle.BundleType.COLLECTION).contains(bundle.getType())) {
-            throw new FhirMapper.Refusal(422, IssueType.NOTSUPPORTED, "Bundle.type",
+            throw new FhirMapper.Refusal("SF-2924", 422, IssueType.NOTSUPPORTED, "Bundle.type",
                     "不接收 " + (bundle.hasType() ? bundle.getType().toCode() : "未注明类型的") + " Bundle：请用 batch、transaction 或 collection");
         }
         if (bundle.getEntry().isEmpty()) {
-            throw FhirMapper.Refusal.required("Bundle.entry", "Bundle 没有条目");
+            throw FhirMapper.Refusal.required("SF-2925", "Bundle.entry", "Bundle 没有条目");
         }
         List<FhirMapper.Item> items = new ArrayList<>();
         Map<Integer, Answer> early = new LinkedHashMap<>();
@@ -175,10 +180,10 @@ public class FhirIntake implements InterfaceLog.Replayer {
             Bundle.BundleEntryComponent entry = bundle.getEntry().get(i);
             Bundle.HTTPVerb method = entry.hasRequest() ? entry.getRequest().getMethod() : null;
             if (entry.getResource() == null) {
-                early.put(i, Answer.refused(new FhirMapper.Refusal(400, IssueType.REQUIRED, "Bundle.entry[" + i + "].resource",
+                early.put(i, Answer.refused(new FhirMapper.Refusal("SF-2926", 400, IssueType.REQUIRED, "Bundle.entry[" + i + "].resource",
                         "条目缺少 resource")));
             } else if (method != null && method != Bundle.HTTPVerb.POST && method != Bundle.HTTPVerb.PUT) {
-                early.put(i, Answer.refused(new FhirMapper.Refusal(422, IssueType.NOTSUPPORTED, "Bundle.entry[" + i + "].request.method",
+                early.put(i, Answer.refused(new FhirMapper.Refusal("SF-2927", 422, IssueType.NOTSUPPORTED, "Bundle.entry[" + i + "].request.method",
                         "只接受 POST 或 PUT 条目，收到 " + method.toCode())));
             } else {
                 items.add(new FhirMapper.Item(i, entry.getFullUrl(), entry.getResource()));
@@ -255,7 +260,7 @@ public class FhirIntake implements InterfaceLog.Replayer {
     private static LabPlan plan(FhirMapper.Item owner, Observation o, Reference subject, FhirMapper.Resolver resolver,
                                 FhirSystems systems, java.time.ZoneId zone) {
         if (!o.hasCode() || !o.getCode().hasCoding()) {
-            throw FhirMapper.Refusal.required("Observation.code", "缺少检验项目编码（code.coding：LOINC 或本院编码）");
+            throw FhirMapper.Refusal.required("SF-2928", "Observation.code", "缺少检验项目编码（code.coding：LOINC 或本院编码）");
         }
         FhirMapper.PatientKey patient = FhirMapper.subject(o.hasSubject() ? o.getSubject() : subject, owner.resource(),
                 resolver, "Observation.subject");
@@ -266,14 +271,14 @@ public class FhirIntake implements InterfaceLog.Replayer {
     private static List<Integer> planReport(FhirMapper.Item item, DiagnosticReport report, FhirMapper.Resolver resolver,
                                             FhirSystems systems, List<LabPlan> labs, java.time.ZoneId zone) {
         if (!report.hasResult()) {
-            throw FhirMapper.Refusal.required("DiagnosticReport.result", "DiagnosticReport 没有结果（result）");
+            throw FhirMapper.Refusal.required("SF-2929", "DiagnosticReport.result", "DiagnosticReport 没有结果（result）");
         }
         List<Integer> entries = new ArrayList<>();
         List<LabPlan> own = new ArrayList<>();
         for (int i = 0; i < report.getResult().size(); i++) {
             Resource r = resolver.resolve(report.getResult().get(i), report);
             if (!(r instanceof Observation o)) {
-                throw FhirMapper.Refusal.required("DiagnosticReport.result[" + i + "]",
+                throw FhirMapper.Refusal.required("SF-2930", "DiagnosticReport.result[" + i + "]",
                         "结果引用的 Observation 不在同一 Bundle 中（或 contained）");
             }
             FhirMapper.Item entry = resolver.itemOf(o);
@@ -298,9 +303,9 @@ public class FhirIntake implements InterfaceLog.Replayer {
             List<Issue> issues = report.errors().stream().map(e -> new Issue(IssueSeverity.ERROR,
                     e.field() != null && (e.field().startsWith("diagnoses") || e.field().startsWith("procedures"))
                             ? IssueType.CODEINVALID : IssueType.BUSINESSRULE,
-                    e.message(), expression(e.field()))).toList();
+                    e.message(), expression(e.field()), "SF-2933")).toList();
             return new Answer(422, Effect.REFUSED, issues.isEmpty()
-                    ? List.of(new Issue(IssueSeverity.ERROR, IssueType.PROCESSING, "出院记录有误", null)) : issues);
+                    ? List.of(new Issue(IssueSeverity.ERROR, IssueType.PROCESSING, "出院记录有误", null, "SF-2934")) : issues);
         }
         if (report.created() > 0) {
             return new Answer(201, Effect.WRITTEN, List.of(Issue.info("新建出院记录与随访计划")));
@@ -415,9 +420,9 @@ public class FhirIntake implements InterfaceLog.Replayer {
             case REPEATED -> new Answer(200, Effect.UNCHANGED, List.of(Issue.info(s.code().label() + "已保存过，未重复保存")));
             case UNMAPPED -> new Answer(422, Effect.REFUSED, List.of(new Issue(IssueSeverity.ERROR, IssueType.CODEINVALID,
                     s.message() + "：请在“检验项目映射”（PUT /api/admin/lab-codes/{编码体系}/{编码}）中添加后重放",
-                    v.codeExpression())));
+                    v.codeExpression(), "SF-2931")));
             case REFUSED -> new Answer(422, Effect.REFUSED, List.of(new Issue(IssueSeverity.ERROR, IssueType.VALUE, s.message(),
-                    v.valueExpression())));
+                    v.valueExpression(), "SF-2932")));
         };
     }
 
@@ -447,7 +452,8 @@ public class FhirIntake implements InterfaceLog.Replayer {
             Answer a = answers.get(index);
             if (a != null) {
                 parts.add(new Answer(a.status(), a.effect(), a.issues().stream()
-                        .map(i -> new Issue(i.severity(), i.type(), "entry[" + index + "]：" + i.diagnostics(), i.expression()))
+                        .map(i -> new Issue(i.severity(), i.type(), "entry[" + index + "]：" + i.diagnostics(), i.expression(),
+                                i.code()))
                         .toList()));
             }
         }
@@ -483,7 +489,7 @@ public class FhirIntake implements InterfaceLog.Replayer {
     private Mono<Response> failed(Principal principal, String raw, Parsed p, Throwable e, Long replayOf) {
         log.error("FHIR {} {} failed", p.type(), cn.suifang.backend.common.LogSafe.of(p.controlId()), e);
         String why = "系统错误，内容已保存，可稍后重放：" + e.getClass().getSimpleName();
-        String body = outcome(List.of(new Issue(IssueSeverity.FATAL, IssueType.EXCEPTION, why, null)));
+        String body = outcome(List.of(new Issue(IssueSeverity.FATAL, IssueType.EXCEPTION, why, null, "SF-2935")));
         return interfaceLog.append(new InterfaceLog.Entry(InterfaceLog.Channel.FHIR, p.controlId(), p.sendingApp(), p.type(),
                         "UTF-8", raw, "REJECTED", "AE", why, replayOf, principal))
                 .map(id -> new Response(500, body, id));
@@ -529,6 +535,9 @@ public class FhirIntake implements InterfaceLog.Replayer {
                     .setCode(i.type()).setDiagnostics(i.diagnostics());
             if (i.expression() != null) {
                 issue.addExpression(i.expression());
+            }
+            if (i.code() != null) {
+                issue.getDetails().setText(i.code());
             }
         }
         return outcome;

@@ -61,19 +61,22 @@ final class FhirMapper {
 
     /** Content we cannot use, with the HTTP status it earns (400 malformed, 422 unprocessable) and where it is. */
     static final class Refusal extends RuntimeException {
+        /** Unique per throw site (SF-29xx), sent in OperationOutcome.issue.details, so a ticket leads to the code. */
+        final String code;
         final int status;
         final IssueType type;
         final String expression;
 
-        Refusal(int status, IssueType type, String expression, String message) {
+        Refusal(String code, int status, IssueType type, String expression, String message) {
             super(message);
+            this.code = code;
             this.status = status;
             this.type = type;
             this.expression = expression;
         }
 
-        static Refusal required(String expression, String message) {
-            return new Refusal(422, IssueType.REQUIRED, expression, message);
+        static Refusal required(String code, String expression, String message) {
+            return new Refusal(code, 422, IssueType.REQUIRED, expression, message);
         }
     }
 
@@ -170,7 +173,7 @@ final class FhirMapper {
         }
         mrn = mrn != null ? mrn : fallback;
         if (mrn == null && idCard == null) {
-            throw Refusal.required(expression, "缺少患者标识：请在 identifier 中给出病案号（type 为 v2-0203 的 MR）");
+            throw Refusal.required("SF-2902", expression, "缺少患者标识：请在 identifier 中给出病案号（type 为 v2-0203 的 MR）");
         }
         return new PatientKey(mrn, idCard);
     }
@@ -193,7 +196,7 @@ final class FhirMapper {
         if (subject != null && subject.hasIdentifier()) {
             return key(List.of(subject.getIdentifier()), expression + ".identifier");
         }
-        throw Refusal.required(expression, "找不到患者：subject 应引用同一 Bundle 中（或 contained）的 Patient，"
+        throw Refusal.required("SF-2903", expression, "找不到患者：subject 应引用同一 Bundle 中（或 contained）的 Patient，"
                 + "或以 identifier 给出病案号");
     }
 
@@ -211,12 +214,12 @@ final class FhirMapper {
         Set<Resource> used = new LinkedHashSet<>();
         Resource subject = resolver.resolve(encounter.getSubject(), encounter);
         if (!(subject instanceof Patient patient)) {
-            throw Refusal.required("Encounter.subject", "出院登记需要患者信息：subject 应引用同一 Bundle 中（或 contained）的 Patient");
+            throw Refusal.required("SF-2904", "Encounter.subject", "出院登记需要患者信息：subject 应引用同一 Bundle 中（或 contained）的 Patient");
         }
         used.add(patient);
         PatientKey key = key(patient.getIdentifier(), "Patient.identifier");
         if (key.mrn() == null) {
-            throw Refusal.required("Patient.identifier", "缺少病案号：请在 Patient.identifier 中给出 type 为 MR 的病案号");
+            throw Refusal.required("SF-2905", "Patient.identifier", "缺少病案号：请在 Patient.identifier 中给出 type 为 MR 的病案号");
         }
         String name = name(patient);
         DischargeRecord.Gender gender = switch (patient.hasGender() ? patient.getGender().toCode() : "unknown") {
@@ -237,12 +240,12 @@ final class FhirMapper {
                 .orElse(encounter.getIdElement().hasIdPart() && !encounter.getIdElement().getIdPart().startsWith("urn")
                         ? encounter.getIdElement().getIdPart() : null);
         if (encounterId == null || encounterId.isBlank()) {
-            throw Refusal.required("Encounter.identifier", "缺少住院号/就诊号：请在 Encounter.identifier 中给出");
+            throw Refusal.required("SF-2906", "Encounter.identifier", "缺少住院号/就诊号：请在 Encounter.identifier 中给出");
         }
         String department = department(encounter, resolver, used);
         String attending = attending(encounter, resolver, used);
         if (!encounter.getPeriod().hasStart()) {
-            throw Refusal.required("Encounter.period.start", "缺少入院时间（Encounter.period.start）");
+            throw Refusal.required("SF-2907", "Encounter.period.start", "缺少入院时间（Encounter.period.start）");
         }
         List<String> diagnoses = diagnoses(encounter, items, resolver, used);
         List<String> procedures = new ArrayList<>();
@@ -253,7 +256,7 @@ final class FhirMapper {
             if (r instanceof Procedure p && refersTo(p.getEncounter(), encounter, p, resolver)) {
                 String code = code(p.getCode(), "icd-9", "icd9");
                 if (code == null) {
-                    throw new Refusal(422, IssueType.CODEINVALID, "Procedure.code",
+                    throw new Refusal("SF-2908", 422, IssueType.CODEINVALID, "Procedure.code",
                             "手术操作需要 ICD-9-CM-3 编码（coding.system 含 icd-9）");
                 }
                 procedures.add(code);
@@ -291,7 +294,7 @@ final class FhirMapper {
                 : ((name.hasFamily() ? name.getFamily() : "") + name.getGiven().stream().map(g -> g.getValue())
                 .reduce("", String::concat)).strip();
         if (text.isEmpty()) {
-            throw Refusal.required("Patient.name", "缺少患者姓名（Patient.name）");
+            throw Refusal.required("SF-2909", "Patient.name", "缺少患者姓名（Patient.name）");
         }
         return text;
     }
@@ -316,7 +319,7 @@ final class FhirMapper {
         if (encounter.getServiceProvider().getIdentifier().hasValue()) {
             return encounter.getServiceProvider().getIdentifier().getValue();
         }
-        throw Refusal.required("Encounter.serviceType", "缺少出院科室：请在 Encounter.serviceType.coding 中给出科室编码");
+        throw Refusal.required("SF-2910", "Encounter.serviceType", "缺少出院科室：请在 Encounter.serviceType.coding 中给出科室编码");
     }
 
     private static String attending(Encounter encounter, Resolver resolver, Set<Resource> used) {
@@ -343,7 +346,7 @@ final class FhirMapper {
         for (int i = 0; i < ranked.size(); i++) {
             Resource r = resolver.resolve(ranked.get(i).getCondition(), encounter);
             if (!(r instanceof Condition c)) {
-                throw Refusal.required("Encounter.diagnosis[" + encounter.getDiagnosis().indexOf(ranked.get(i)) + "].condition",
+                throw Refusal.required("SF-2911", "Encounter.diagnosis[" + encounter.getDiagnosis().indexOf(ranked.get(i)) + "].condition",
                         "诊断引用的 Condition 不在同一 Bundle 中（或 contained）");
             }
             codes.add(icd10(c));
@@ -356,7 +359,7 @@ final class FhirMapper {
             }
         }
         if (codes.isEmpty()) {
-            throw Refusal.required("Encounter.diagnosis", "缺少出院诊断：请附上 ICD-10 编码的 Condition 并在 Encounter.diagnosis 中引用");
+            throw Refusal.required("SF-2912", "Encounter.diagnosis", "缺少出院诊断：请附上 ICD-10 编码的 Condition 并在 Encounter.diagnosis 中引用");
         }
         return codes.stream().distinct().toList();
     }
@@ -364,7 +367,7 @@ final class FhirMapper {
     private static String icd10(Condition c) {
         String code = code(c.getCode(), "icd-10", "icd10");
         if (code == null) {
-            throw new Refusal(422, IssueType.CODEINVALID, "Condition.code", "诊断需要 ICD-10 编码（coding.system 含 icd-10）");
+            throw new Refusal("SF-2913", 422, IssueType.CODEINVALID, "Condition.code", "诊断需要 ICD-10 编码（coding.system 含 icd-10）");
         }
         return code;
     }
@@ -418,7 +421,7 @@ final class FhirMapper {
     static LocalDate day(BaseDateTimeType t, ZoneId zone) {
         if (t.getPrecision().ordinal() <= TemporalPrecisionEnum.DAY.ordinal()) {
             if (t.getPrecision() != TemporalPrecisionEnum.DAY) {
-                throw new Refusal(422, IssueType.VALUE, null, "日期须精确到日：" + t.getValueAsString());
+                throw new Refusal("SF-2914", 422, IssueType.VALUE, null, "日期须精确到日：" + t.getValueAsString());
             }
             return LocalDate.parse(t.getValueAsString().substring(0, 10));
         }
@@ -449,7 +452,7 @@ final class FhirMapper {
             return List.of(value(o.getCode(), o.getValue(), at, source, "Observation"));
         }
         if (!o.hasComponent()) {
-            throw Refusal.required("Observation.value[x]", "缺少结果值：应为 valueQuantity（数值与单位）");
+            throw Refusal.required("SF-2915", "Observation.value[x]", "缺少结果值：应为 valueQuantity（数值与单位）");
         }
         List<LabValue> values = new ArrayList<>();
         for (int i = 0; i < o.getComponent().size(); i++) {
@@ -464,10 +467,10 @@ final class FhirMapper {
     private static LabValue value(CodeableConcept code, org.hl7.fhir.r4.model.Type value, OffsetDateTime at, String source,
                                   String path) {
         if (!code.hasCoding()) {
-            throw Refusal.required(path + ".code.coding", "缺少检验项目编码（code.coding：LOINC 或本院编码）");
+            throw Refusal.required("SF-2916", path + ".code.coding", "缺少检验项目编码（code.coding：LOINC 或本院编码）");
         }
         if (!(value instanceof Quantity q) || !q.hasValue()) {
-            throw new Refusal(422, IssueType.VALUE, path + ".value[x]", "结果应为数值：valueQuantity（value 与 unit/code）");
+            throw new Refusal("SF-2917", 422, IssueType.VALUE, path + ".value[x]", "结果应为数值：valueQuantity（value 与 unit/code）");
         }
         String unit = FhirSystems.UCUM.equals(q.getSystem()) && q.hasCode() ? q.getCode() : q.hasUnit() ? q.getUnit() : q.getCode();
         return new LabValue(code.getCoding(), q.getValue(), FhirSystems.unitFromUcum(unit), at, source, path + ".code",
@@ -501,7 +504,7 @@ final class FhirMapper {
         } else if (observation instanceof Observation o && o.getIdentifierFirstRep().hasValue()) {
             key = patientId + ":" + o.getIdentifierFirstRep().getSystem() + "|" + o.getIdentifierFirstRep().getValue();
         } else {
-            throw new Refusal(400, IssueType.REQUIRED, "Observation.identifier",
+            throw new Refusal("SF-2918", 400, IssueType.REQUIRED, "Observation.identifier",
                     "无法去重：Observation 需要 fullUrl、id 或 identifier 之一，重发时保持不变");
         }
         String id = "fhir:" + key;

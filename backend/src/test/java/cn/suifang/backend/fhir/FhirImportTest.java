@@ -127,6 +127,7 @@ class FhirImportTest extends FhirTestBase {
         OperationOutcome outcome = parse(r, OperationOutcome.class);
         assertThat(firstError(outcome).getCode()).isEqualTo(OperationOutcome.IssueType.STRUCTURE);
         assertThat(firstError(outcome).getDiagnostics()).contains("不是合法的 JSON");
+        assertThat(firstError(outcome).getDetails().getText()).as("the code that leads to the place").matches("SF-29\\d\\d");
         assertThat(lastFhirLog()[1]).isEqualTo("REJECTED");
     }
 

@@ -1,6 +1,7 @@
 package cn.suifang.backend.fhir;
 
 import ca.uhn.fhir.context.FhirContext;
+import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -11,8 +12,13 @@ class FhirConfig {
     @Bean
     FhirContext fhirContext() {
         FhirContext context = FhirContext.forR4();
-        // scan the model now, at start-up, not on the first request's thread
-        context.getResourceDefinition("Bundle");
+        // scan the model of everything we read and write now, at start-up, not on a request's (event-loop) thread
+        for (String type : List.of("Bundle", "OperationOutcome", "Patient", "Encounter", "Condition", "Procedure",
+                "DocumentReference", "MedicationStatement", "Observation", "DiagnosticReport", "CarePlan", "Task",
+                "QuestionnaireResponse", "Communication", "Organization", "Practitioner")) {
+            context.getResourceDefinition(type);
+        }
+        context.newJsonParser().encodeResourceToString(new org.hl7.fhir.r4.model.OperationOutcome());
         return context;
     }
 }

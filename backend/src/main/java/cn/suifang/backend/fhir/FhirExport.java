@@ -96,8 +96,12 @@ public class FhirExport {
         this.clock = clock;
     }
 
-    /** The Bundle as JSON; only for staff who may see the patient (404 otherwise); every export is audited. */
+    /**
+     * The Bundle as JSON; only for staff who may see the patient (404 otherwise); every export is audited. Patients take
+     * their own data from the mini-program ({@code /api/mp/my-data}).
+     */
     public Mono<String> export(Principal principal, long patientId) {
+        principal.requireStaff();
         return access.require(principal, patientId)
                 .then(load(patientId))
                 .publishOn(Schedulers.boundedElastic())

@@ -228,6 +228,14 @@ public class FhirIntake implements InterfaceLog.Replayer {
                 }
             } catch (FhirMapper.Refusal r) {
                 answers.put(item.index(), Answer.refused(r));
+                if (item.resource() instanceof Encounter e) {
+                    Resource subject = resolver.resolve(e.getSubject(), e);
+                    FhirMapper.Item patient = subject == null ? null : resolver.itemOf(subject);
+                    if (patient != null) {
+                        answers.putIfAbsent(patient.index(), Answer.ignored(
+                                "所属出院记录（entry[" + item.index() + "] Encounter）有误，未导入，原因见该条"));
+                    }
+                }
             }
         }
         return Flux.fromIterable(discharges)

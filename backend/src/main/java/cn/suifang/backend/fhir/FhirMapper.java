@@ -234,8 +234,8 @@ final class FhirMapper {
                 .sorted(Comparator.comparing(t -> t.getUse() == ContactPoint.ContactPointUse.MOBILE ? 0 : 1))
                 .map(ContactPoint::getValue).findFirst().orElse(null);
 
-        String encounterId = encounter.getIdentifier().stream()
-                .filter(i -> i.hasValue() && (hasType(i, "VN") || i.getSystem() == null || !i.getSystem().isBlank()))
+        String encounterId = encounter.getIdentifier().stream().filter(Identifier::hasValue)
+                .sorted(Comparator.comparing(i -> hasType(i, "VN") ? 0 : 1))
                 .map(Identifier::getValue).findFirst()
                 .orElse(encounter.getIdElement().hasIdPart() && !encounter.getIdElement().getIdPart().startsWith("urn")
                         ? encounter.getIdElement().getIdPart() : null);
@@ -281,8 +281,8 @@ final class FhirMapper {
         }
         DischargeRecord record = new DischargeRecord(encounterId.strip(),
                 new DischargeRecord.PatientData(key.mrn(), name, gender, birth, phone, key.idCard(), null, null),
-                department, attending, day(encounter.getPeriod().getStartElement(), zone),
-                day(encounter.getPeriod().getEndElement(), zone), diagnoses, procedures, summary, instructions,
+                department, attending, day(encounter.getPeriod().getStartElement(), zone, "Encounter.period.start"),
+                day(encounter.getPeriod().getEndElement(), zone, "Encounter.period.end"), diagnoses, procedures, summary, instructions,
                 medications.isEmpty() ? null : medications);
         return new Discharge(record, used);
     }
@@ -418,10 +418,10 @@ final class FhirMapper {
     }
 
     /** The calendar day in the hospital's zone (a date-only value is taken as it is). */
-    static LocalDate day(BaseDateTimeType t, ZoneId zone) {
+    static LocalDate day(BaseDateTimeType t, ZoneId zone, String expression) {
         if (t.getPrecision().ordinal() <= TemporalPrecisionEnum.DAY.ordinal()) {
             if (t.getPrecision() != TemporalPrecisionEnum.DAY) {
-                throw new Refusal("SF-2914", 422, IssueType.VALUE, null, "日期须精确到日：" + t.getValueAsString());
+                throw new Refusal("SF-2914", 422, IssueType.VALUE, expression, "日期须精确到日：" + t.getValueAsString());
             }
             return LocalDate.parse(t.getValueAsString().substring(0, 10));
         }
@@ -479,7 +479,7 @@ final class FhirMapper {
 
     private static OffsetDateTime time(BaseDateTimeType t, ZoneId zone) {
         if (t.getPrecision().ordinal() <= TemporalPrecisionEnum.DAY.ordinal()) {
-            return day(t, zone).atStartOfDay(zone).toOffsetDateTime();
+            return day(t, zone, "Observation.effective").atStartOfDay(zone).toOffsetDateTime();
         }
         return OffsetDateTime.ofInstant(t.getValue().toInstant(), zone);
     }

@@ -252,4 +252,50 @@ class FhirImportTest extends FhirTestBase {
         assertThat(((OperationOutcome) response.getEntry().get(1).getResponse().getOutcome()).getIssue())
                 .anyMatch(i -> i.getDiagnostics().contains("非最终结果"));
     }
+
+    @Test
+    void aResultNamingThePatientOnlyByIdCard_findsThemThroughTheBlindIndex() {
+        // Setup: the LIS knows the resident ID card, not our MRN
+        importBatch(pciDischarge("ZY001", "P001", 5));
+        Observation tc = result(FhirSystems.LOINC, "14647-2", "5.2", "mmol/L", null, OffsetDateTime.now(clock));
+        tc.setId("tc-1");
+        tc.setSubject(new Reference().setIdentifier(new org.hl7.fhir.r4.model.Identifier()
+                .setSystem(FhirSystems.CN_ID_CARD_OID).setValue("110105196003071235")));
+
+        // Act
+        EntityExchangeResult<byte[]> r = postFhir("admin", json(tc));
+
+        // Verify
+        assertThat(r.getStatus().value()).as(text(r)).isEqualTo(201);
+        assertThat(count("SELECT count(*) FROM observation WHERE code = 'TC' AND value = 5.2 AND patient_id = "
+                + patientId("P001"))).isEqualTo(1);
+    }
+
+    @Test
+    void aDischargeToAnUnknownDepartment_isAnswered422AtServiceType_andImportedByReplayOnceTheDepartmentExists() {
+        // Setup
+        Bundle bundle = dischargeBundle("P803", "ZY803");
+        ((Encounter) bundle.getEntry().get(1).getResource()).getServiceType().getCodingFirstRep().setCode("CARD9");
+
+        // Act
+        Bundle response = parse(postFhir("admin", json(bundle)), Bundle.class);
+
+        // Verify
+        assertThat(statuses(response).get(1)).isEqualTo("422 Unprocessable Entity");
+        var issue = firstError((OperationOutcome) response.getEntry().get(1).getResponse().getOutcome());
+        assertThat(issue.getExpression()).extracting(Object::toString).containsExactly("Encounter.serviceType");
+        assertThat(issue.getDiagnostics()).contains("CARD9");
+        assertThat(count("SELECT count(*) FROM encounter")).isZero();
+        Object[] logged = lastFhirLog();
+        assertThat(logged[1]).isEqualTo("REJECTED");
+
+        // Act: IT adds the department and replays
+        db.sql("INSERT INTO department (hospital_id, code, name) VALUES (:h, 'CARD9', '心内九病区')")
+                .bind("h", hospital.hospitalId).then().block();
+        post("admin", "/api/admin/hl7/messages/{id}/replay", Map.of(), logged[0]).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("PROCESSED");
+
+        // Verify
+        assertThat(count("SELECT count(*) FROM encounter WHERE source_encounter_id = 'ZY803'")).isEqualTo(1);
+    }
 }

@@ -31,6 +31,7 @@ public record SuifangProperties(
         @Valid @NotNull @DefaultValue Alerts alerts,
         @Valid @NotNull @DefaultValue Hl7 hl7,
         @Valid @NotNull @DefaultValue Risk risk,
+        @Valid @NotNull @DefaultValue Fhir fhir,
         @DefaultValue("Asia/Shanghai") ZoneId zone) {
 
     /**
@@ -286,5 +287,23 @@ public record SuifangProperties(
                       @DefaultValue("UTF-8") String charset,
                       @DefaultValue("HIS") String source,
                       @DefaultValue("") String hospitalCode) {
+    }
+
+    /**
+     * FHIR R4 export ({@code GET /api/patients/{id}/fhir}) and import ({@code POST /api/fhir}); see docs/integration.md.
+     *
+     * @param baseUrl         where this deployment's FHIR identities live: the base of exported fullUrls and of our
+     *                        identifier and code systems ({@code {baseUrl}/sid/{hospital}/mrn},
+     *                        {@code {baseUrl}/CodeSystem/indicator} …). Set it to the hospital's own domain once, then keep
+     *                        it: receivers match patients by these systems
+     * @param source          the discharge source FHIR encounters are imported under (the same as the HIS's CSV and HL7
+     *                        imports, so a visit sent both ways is one visit)
+     * @param maxRequestBytes largest Bundle accepted
+     */
+    public record Fhir(@DefaultValue("https://suifang.example-hospital.cn/fhir") @NotBlank
+                       @jakarta.validation.constraints.Pattern(regexp = "https?://\\S+[^/]", message = "应为不以 / 结尾的 http(s) 地址")
+                       String baseUrl,
+                       @DefaultValue("HIS") @NotBlank String source,
+                       @DefaultValue("16777216") @Min(1024) int maxRequestBytes) {
     }
 }

@@ -5,31 +5,25 @@ import ca.uhn.hl7v2.model.Message;
 import ca.uhn.hl7v2.parser.CanonicalModelClassFactory;
 import ca.uhn.hl7v2.parser.PipeParser;
 import ca.uhn.hl7v2.validation.impl.ValidationContextFactory;
-import cn.suifang.backend.alert.AlertEngine;
-import cn.suifang.backend.audit.AuditService;
 import cn.suifang.backend.common.ApiException;
-import cn.suifang.backend.common.Rows;
 import cn.suifang.backend.common.SuifangProperties;
-import cn.suifang.backend.crypto.PiiCipher;
-import cn.suifang.backend.crypto.PiiCipher.PiiField;
 import cn.suifang.backend.discharge.DischargeImportService;
-import cn.suifang.backend.observation.ObservationCode;
-import cn.suifang.backend.observation.ObservationService;
+import cn.suifang.backend.crypto.Identifiers;
+import cn.suifang.backend.observation.PatientFacts;
+import cn.suifang.backend.patient.PatientService;
 import cn.suifang.backend.security.Principal;
 import cn.suifang.backend.security.Role;
 import java.math.BigDecimal;
 import java.time.Clock;
-import java.time.OffsetDateTime;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -40,7 +34,7 @@ import reactor.core.publisher.Mono;
  * replayed once the cause (a department or lab code not mapped yet) is fixed. Nothing about a patient is logged.
  */
 @Service
-public class Hl7Intake {
+public class Hl7Intake implements InterfaceLog.Replayer {
 
     private static final Logger log = LoggerFactory.getLogger(Hl7Intake.class);
     private static final Set<String> FINAL = Set.of("F", "C", "");
@@ -52,26 +46,25 @@ public class Hl7Intake {
     private final DatabaseClient db;
     private final TransactionalOperator tx;
     private final DischargeImportService imports;
-    private final AlertEngine alerts;
-    private final cn.suifang.backend.patient.PatientService patients;
-    private final cn.suifang.backend.observation.PatientFacts facts;
-    private final AuditService audit;
-    private final PiiCipher cipher;
+    private final LabResults labResults;
+    private final PatientService patients;
+    private final InterfaceLog interfaceLog;
+    private final PatientFacts facts;
     private final SuifangProperties properties;
     private final Clock clock;
     private final PipeParser parser;
 
-    Hl7Intake(DatabaseClient db, TransactionalOperator tx, DischargeImportService imports, AlertEngine alerts, cn.suifang.backend.observation.PatientFacts facts, cn.suifang.backend.patient.PatientService patients, AuditService audit, PiiCipher cipher, SuifangProperties properties, Clock clock) {
+    Hl7Intake(DatabaseClient db, TransactionalOperator tx, DischargeImportService imports, LabResults labResults,
+              PatientService patients, InterfaceLog interfaceLog, PatientFacts facts, SuifangProperties properties, Clock clock) {
+        this.facts = facts;
+        this.clock = clock;
+        this.patients = patients;
         this.db = db;
         this.tx = tx;
         this.imports = imports;
-        this.alerts = alerts;
-        this.patients = patients;
-        this.facts = facts;
-        this.audit = audit;
-        this.cipher = cipher;
+        this.labResults = labResults;
+        this.interfaceLog = interfaceLog;
         this.properties = properties;
-        this.clock = clock;
         this.parser = newParser();
     }
 
@@ -176,17 +169,15 @@ public class Hl7Intake {
         } catch (HL7Exception | IllegalArgumentException e) {
             return record(raw, header, "REJECTED", "AE", e.getMessage(), replayOf);
         }
-        String phone = person.phone() == null ? null : cn.suifang.backend.crypto.Identifiers.normalisePhone(person.phone()).orElse(null);
-        String idCard = person.idCard() == null ? null
-                : cn.suifang.backend.crypto.Identifiers.normaliseIdCard(person.idCard(), java.time.LocalDate.now(clock)).orElse(null);
+        String phone = person.phone() == null ? null : Identifiers.normalisePhone(person.phone()).orElse(null);
+        String idCard = person.idCard() == null ? null : Identifiers.normaliseIdCard(person.idCard(), LocalDate.now(clock)).orElse(null);
         if (person.phone() != null && phone == null) {
             return record(raw, header, "REJECTED", "AE", "PID-13 不是有效的中国大陆电话号码", replayOf);
         }
         if (person.idCard() != null && idCard == null) {
             return record(raw, header, "REJECTED", "AE", "PID-3 中的身份证号无效（长度、出生日期或校验位不正确）", replayOf);
         }
-        return system().flatMap(actor -> db.sql("SELECT id FROM patient WHERE hospital_id = :h AND mrn = :mrn AND NOT voided")
-                        .bind("h", actor.hospitalId()).bind("mrn", mrn).map(r -> r.get("id", Long.class)).one()
+        return system().flatMap(actor -> patients.find(actor.hospitalId(), mrn, null)
                         .flatMap(patientId -> tx.transactional(patients.refresh(actor, patientId, person.name(), person.gender(),
                                         person.birthDate(), phone, idCard)
                                 .flatMap(changed -> (changed ? facts.changed(patientId) : Mono.<Void>empty())
@@ -213,16 +204,8 @@ public class Hl7Intake {
             return record(raw, header, "REJECTED", "AE", "缺少 PID-3（病案号/患者ID 或身份证号）", replayOf);
         }
         // by the medical record number; a LIS that only knows the ID card is matched through its blind index
-        String normalisedIdCard = idCard == null ? null
-                : cn.suifang.backend.crypto.Identifiers.normaliseIdCard(idCard, java.time.LocalDate.now(clock)).orElse(null);
-        return system().flatMap(actor -> db.sql("""
-                                SELECT id FROM patient WHERE hospital_id = :h AND NOT voided
-                                  AND (mrn = :mrn OR id_card_bidx = :idx)
-                                ORDER BY mrn = :mrn DESC LIMIT 1""")
-                        .bind("h", actor.hospitalId()).bind("mrn", mrn == null ? "" : mrn)
-                        .bind("idx", normalisedIdCard == null ? new byte[0]
-                                : cipher.blindIndex(PiiField.PATIENT_ID_CARD, normalisedIdCard))
-                        .map(r -> r.get("id", Long.class)).one())
+        String normalisedIdCard = idCard == null ? null : Identifiers.normaliseIdCard(idCard, LocalDate.now(clock)).orElse(null);
+        return system().flatMap(actor -> patients.find(actor.hospitalId(), mrn, normalisedIdCard))
                 .flatMap(patientId -> tx.transactional(store(patientId, labs, header)
                         .flatMap(stored -> record(raw, header, stored.errors().isEmpty() ? "PROCESSED" : "PARTIAL", "AA",
                                 "保存 " + stored.saved() + " 项结果，未映射的项目 " + stored.unmapped() + " 项"
@@ -236,82 +219,66 @@ public class Hl7Intake {
     private record Stored(int saved, int unmapped, List<String> errors) {
     }
 
+    /** The final results in our units (shared with FHIR: {@link LabResults}); what was refused, by OBX position. */
     private Mono<Stored> store(long patientId, List<Hl7Mapper.Lab> labs, Hl7Mapper.Header header) {
         List<String> errors = new ArrayList<>();
-        AtomicInteger unmapped = new AtomicInteger();
-        return Flux.fromIterable(labs)
-                .filter(l -> FINAL.contains(l.status() == null ? "" : l.status().strip().toUpperCase()))
-                .concatMap(l -> mapped(l, header)
-                        .switchIfEmpty(Mono.fromRunnable(unmapped::incrementAndGet))
-                        .flatMap(code -> {
-                            try {
-                                BigDecimal value = new BigDecimal(l.value() == null ? "" : l.value().replace(",", "").strip());
-                                ObservationService.Reading reading = new ObservationService.Reading(code,
-                                        LabUnits.toCanonical(code, value, l.unit()), null);
-                                ObservationService.check("OBX(" + l.index() + ").unit", "OBX(" + l.index() + ").value", reading);
-                                OffsetDateTime at = l.at() != null ? l.at() : OffsetDateTime.now(clock);
-                                return insert(patientId, reading, at, "hl7:" + header.controlId() + ":" + l.index());
-                            } catch (NumberFormatException e) {
-                                errors.add("第 " + l.index() + " 个 OBX 的结果不是数字");
-                            } catch (IllegalArgumentException | ApiException e) {
-                                errors.add("第 " + l.index() + " 个 OBX：" + e.getMessage());
-                            }
-                            return Mono.<Long>empty();
-                        }))
-                .collectList()
-                .flatMap(ids -> alerts.onReadings(patientId, ids)
-                        .then(facts.changed(patientId))
-                        .thenReturn(new Stored(ids.size(), unmapped.get(), List.copyOf(errors))));
-    }
-
-    /** Our indicator for the OBX's code (coding system OBX-3.3, or the sending application for local codes). */
-    private Mono<ObservationCode> mapped(Hl7Mapper.Lab l, Hl7Mapper.Header header) {
-        if (l.code() == null) {
-            return Mono.empty();
+        List<Integer> positions = new ArrayList<>();
+        List<LabResults.Result> results = new ArrayList<>();
+        for (Hl7Mapper.Lab l : labs) {
+            if (!FINAL.contains(l.status() == null ? "" : l.status().strip().toUpperCase())) {
+                continue;
+            }
+            if (l.code() == null) {
+                results.add(null);
+                continue;
+            }
+            try {
+                BigDecimal value = new BigDecimal(l.value() == null ? "" : l.value().replace(",", "").strip());
+                positions.add(l.index());
+                // a local code's coding system is the sending application when OBX-3.3 is empty
+                results.add(new LabResults.Result(l.system() != null ? l.system() : header.sendingApp(), l.code(), value,
+                        l.unit(), l.at(), "LAB", "hl7:" + header.controlId() + ":" + l.index(),
+                        "OBX(" + l.index() + ").unit", "OBX(" + l.index() + ").value"));
+            } catch (NumberFormatException e) {
+                errors.add("第 " + l.index() + " 个 OBX 的结果不是数字");
+            }
         }
-        String system = l.system() != null ? l.system() : header.sendingApp();
-        return db.sql("SELECT observation_code FROM lab_code_map WHERE coding_system = :s AND code = :c")
-                .bind("s", system == null ? "" : system).bind("c", l.code())
-                .map(r -> ObservationCode.valueOf(r.get(0, String.class))).one();
-    }
-
-    /** Idempotent: a replayed or repeated message finds its results stored already (control id and OBX position). */
-    private Mono<Long> insert(long patientId, ObservationService.Reading r, OffsetDateTime at, String requestId) {
-        return db.sql("""
-                        INSERT INTO observation (patient_id, code, value, unit, effective_at, source, client_request_id)
-                        VALUES (:p, :c, :v, :u, :at, 'LAB', :crid)
-                        ON CONFLICT (client_request_id, code) WHERE client_request_id IS NOT NULL DO NOTHING
-                        RETURNING id""")
-                .bind("p", patientId).bind("c", r.code().name()).bind("v", r.value()).bind("u", r.code().unit())
-                .bind("at", at).bind("crid", requestId)
-                .map(row -> row.get("id", Long.class)).one();
+        int uncoded = (int) results.stream().filter(java.util.Objects::isNull).count();
+        return labResults.store(patientId, results.stream().filter(java.util.Objects::nonNull).toList())
+                .map(stored -> {
+                    int saved = 0;
+                    int unmapped = uncoded;
+                    for (int i = 0; i < stored.size(); i++) {
+                        LabResults.Stored s = stored.get(i);
+                        switch (s.kind()) {
+                            case SAVED -> saved++;
+                            case UNMAPPED -> unmapped++;
+                            case REFUSED -> errors.add("第 " + positions.get(i) + " 个 OBX：" + s.message());
+                            case REPEATED -> { }
+                        }
+                    }
+                    return new Stored(saved, unmapped, List.copyOf(errors));
+                });
     }
 
     // ------------------------------------------------------------------ the log
 
     private Mono<Outcome> record(String raw, Hl7Mapper.Header header, String status, String ack, String detail, Long replayOf) {
-        OffsetDateTime now = OffsetDateTime.now(clock);
-        Mono<Void> marked = replayOf == null ? Mono.empty()
-                : db.sql("UPDATE hl7_message SET replayed_at = :now WHERE id = :id").bind("id", replayOf).bind("now", now).then();
-        return marked.then(db.sql("""
-                        INSERT INTO hl7_message (received_at, control_id, sending_app, message_type, charset, raw_enc, status,
-                            ack_code, detail, replay_of)
-                        VALUES (:now, :cid, :app, :type, :cs, :raw, :status, :ack, :detail, :replay)
-                        RETURNING id""")
-                .bind("now", now)
-                .bind("cid", Rows.param(header == null ? null : truncate(header.controlId(), 64), String.class))
-                .bind("app", Rows.param(header == null ? null : truncate(header.sendingApp(), 64), String.class))
-                .bind("type", Rows.param(header == null ? null : truncate(header.type(), 16), String.class))
-                .bind("cs", Rows.param(header == null ? null : truncate(header.charset(), 32), String.class))
-                .bind("raw", cipher.encrypt(PiiField.HL7_MESSAGE, raw))
-                .bind("status", status).bind("ack", ack).bind("detail", truncate(detail, 4000))
-                .bind("replay", Rows.param(replayOf, Long.class))
-                .map(r -> r.get("id", Long.class)).one())
-                .flatMap(id -> audit.record(Principal.SYSTEM, "HL7_RECEIVE", "hl7_message", id, List.of(),
-                        (header == null ? "?" : header.type()) + " " + status).thenReturn(new Outcome(id, status, ack, detail)));
+        return interfaceLog.append(new InterfaceLog.Entry(InterfaceLog.Channel.HL7V2,
+                        header == null ? null : header.controlId(), header == null ? null : header.sendingApp(),
+                        header == null ? null : header.type(), header == null ? null : header.charset(), raw, status, ack,
+                        detail, replayOf, Principal.SYSTEM))
+                .map(id -> new Outcome(id, status, ack, detail));
     }
 
-    private static String truncate(String s, int max) {
-        return s == null || s.length() <= max ? s : s.substring(0, max);
+    @Override
+    public InterfaceLog.Channel channel() {
+        return InterfaceLog.Channel.HL7V2;
+    }
+
+    /** HL7 replays as the system, for the hospital the interface serves, whoever asked. */
+    @Override
+    public Mono<Long> replay(Principal by, String raw, long replayOf) {
+        return handle(raw, replayOf).map(Outcome::logId);
     }
 }

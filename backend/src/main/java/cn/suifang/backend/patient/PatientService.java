@@ -87,6 +87,21 @@ public class PatientService {
     }
 
     /**
+     * The live patient of this hospital with this medical record number, else (when the sender gives it) the one with
+     * this resident ID-card number, found by its blind index. Empty when neither matches.
+     */
+    public Mono<Long> find(long hospitalId, String mrn, String idCard) {
+        Mono<Long> byMrn = mrn == null || mrn.isBlank() ? Mono.empty()
+                : db.sql("SELECT id FROM patient WHERE hospital_id = :h AND mrn = :mrn AND NOT voided")
+                        .bind("h", hospitalId).bind("mrn", mrn.strip()).map(r -> r.get("id", Long.class)).one();
+        byte[] index = idCard == null || idCard.isBlank() ? null
+                : cipher.blindIndex(PiiField.PATIENT_ID_CARD, idCard.strip().toUpperCase(java.util.Locale.ROOT));
+        return byMrn.switchIfEmpty(Mono.defer(() -> index == null ? Mono.empty()
+                : db.sql("SELECT id FROM patient WHERE hospital_id = :h AND id_card_bidx = :idx AND NOT voided ORDER BY id LIMIT 1")
+                        .bind("h", hospitalId).bind("idx", index).map(r -> r.get("id", Long.class)).one()));
+    }
+
+    /**
      * Creates the patient or refreshes their demographics, keyed by (hospital, MRN). Keeps the existing
      * responsible staff and care team unless the patient has none yet. Consent flags given in the record (HIS's
      * latest 随访/录音知情同意) replace the stored ones; absent flags keep them. Run inside the caller's transaction.

@@ -38,6 +38,18 @@ class ArchitectureTest {
             .because("WeCom SDK calls are confined to the wecom feature");
 
     @ArchTest
+    static final ArchRule onlyTheFhirPackageUsesHapiFhir = noClasses()
+            .that().resideOutsideOfPackage("cn.suifang.backend.fhir..")
+            .should().dependOnClassesThat().resideInAnyPackage("org.hl7.fhir..", "ca.uhn.fhir..")
+            .because("FHIR is read and written in one place; the rest of the backend knows our own records");
+
+    @ArchTest
+    static final ArchRule hl7DoesNotDependOnFhir = noClasses()
+            .that().resideInAPackage("cn.suifang.backend.hl7..")
+            .should().dependOnClassesThat().resideInAPackage("cn.suifang.backend.fhir..")
+            .because("the interface log replays FHIR through InterfaceLog.Replayer: fhir → hl7, never back");
+
+    @ArchTest
     static final ArchRule cryptoDoesNotDependOnFeatures = noClasses()
             .that().resideInAPackage("cn.suifang.backend.crypto..")
             .should().dependOnClassesThat().resideInAnyPackage("cn.suifang.backend.patient..", "cn.suifang.backend.task..",

@@ -231,6 +231,7 @@ class PermissionMatrixTest extends IntegrationTest {
             read("/api/patients/{patientB}", Access.SEES_PATIENT_B, PATIENT_NOT_FOUND),
             read("/api/patients/{patientA}/timeline", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             read("/api/patients/{patientA}/health-report", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
+            read("/api/patients/{patientA}/fhir", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             new Endpoint(HttpMethod.POST, "/api/tasks/{taskA}/notes", Access.SEES_PATIENT_A, 201, NOTE_TASK_NOT_FOUND,
                     MediaType.APPLICATION_JSON, f -> TestPayloads.note("perm-note-1")),
             // calls
@@ -335,6 +336,9 @@ class PermissionMatrixTest extends IntegrationTest {
             get("/api/admin/hl7/messages/{hl7Message}", Access.ADMIN),
             post("/api/admin/hl7/messages/{hl7Message}/replay", Access.ADMIN, 200, null),
             get("/api/admin/lab-codes", Access.ADMIN),
+            // FHIR R4 from the HIS/LIS (the export is a patient read above)
+            new Endpoint(HttpMethod.POST, "/api/fhir", Access.ADMIN, 200, null, MediaType.parseMediaType("application/fhir+json"),
+                    f -> TestPayloads.fhirResults()),
             new Endpoint(HttpMethod.PUT, "/api/admin/lab-codes/{labSystem}/{labCode}", Access.ADMIN, 200, null, MediaType.APPLICATION_JSON,
                     f -> Map.of("observationCode", "FPG")),
             // tags
@@ -720,6 +724,7 @@ class PermissionMatrixTest extends IntegrationTest {
                 Arguments.of("/api/patients/{patientA}/timeline", "TIMELINE_READ"),
                 Arguments.of("/api/tasks/{taskA}", "TASK_READ"),
                 Arguments.of("/api/patients/{patientA}/health-report", "REPORT_PRINT"),
+                Arguments.of("/api/patients/{patientA}/fhir", "FHIR_EXPORT"),
                 Arguments.of("/api/tasks/{taskA}/calls", "CALL_LIST"),
                 Arguments.of("/api/calls/{endedCallA}", "CALL_READ"),
                 Arguments.of("/api/calls/{endedCallA}/recording", "RECORDING_PLAY"),

@@ -74,6 +74,22 @@ final class TestPayloads {
         return note;
     }
 
+    /** A FHIR batch from the LIS: patient P001's total cholesterol, LOINC-coded, in mmol/L. */
+    static Map<String, Object> fhirResults() {
+        String patient = "urn:uuid:0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+        Map<String, Object> mr = Map.of("type", Map.of("coding", List.of(Map.of(
+                "system", "http://terminology.hl7.org/CodeSystem/v2-0203", "code", "MR"))), "value", "P001");
+        Map<String, Object> observation = Map.of("resourceType", "Observation", "status", "final",
+                "code", Map.of("coding", List.of(Map.of("system", "http://loinc.org", "code", "14647-2"))),
+                "subject", Map.of("reference", patient),
+                "valueQuantity", Map.of("value", 5.2, "unit", "mmol/L", "system", "http://unitsofmeasure.org", "code", "mmol/L"));
+        return Map.of("resourceType", "Bundle", "type", "batch", "entry", List.of(
+                Map.of("fullUrl", patient, "resource", Map.of("resourceType", "Patient", "identifier", List.of(mr)),
+                        "request", Map.of("method", "POST", "url", "Patient")),
+                Map.of("fullUrl", "urn:uuid:7c6b5a49-3827-4165-9f0e-d1c2b3a49586", "resource", observation,
+                        "request", Map.of("method", "POST", "url", "Observation"))));
+    }
+
     static Map<String, Object> pathway(String code) {
         Map<String, Object> step = new LinkedHashMap<>();
         step.put("offsetDays", 3);

@@ -144,6 +144,6 @@ class WecomClientTest extends IntegrationTest {
     private SuifangProperties withWecom(SuifangProperties.Wecom w) {
         SuifangProperties p = properties;
         return new SuifangProperties(p.security(), p.redis(), p.demo(), p.scheduler(), p.esl(), p.telephony(), w,
-                p.miniapp(), p.report(), p.alerts(), p.hl7(), p.risk(), p.zone());
+                p.miniapp(), p.report(), p.alerts(), p.hl7(), p.risk(), p.fhir(), p.zone());
     }
 }

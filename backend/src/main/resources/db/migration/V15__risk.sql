@@ -1,6 +1,7 @@
 -- Risk assessments (疾病风险评估): China-PAR 10-year ASCVD risk and the Chinese Diabetes Risk Score, recomputed from
--- the patient's latest facts whenever they change. A new row only when the result changes, so the rows are the history
--- of the patient's risk; each keeps the inputs it used (as shown to staff), what was missing and why no number.
+-- the patient's latest facts whenever they change. A new row only when the result changes (its number and category, or
+-- what is missing), so the rows are the history of the patient's risk; each keeps the inputs it used (as shown to
+-- staff), what was missing and why no number.
 CREATE TABLE risk_assessment (
     id              BIGSERIAL PRIMARY KEY,
     patient_id      BIGINT        NOT NULL REFERENCES patient (id),
@@ -16,7 +17,9 @@ CREATE TABLE risk_assessment (
     points          JSONB         NOT NULL DEFAULT '{}',
     missing         TEXT[]        NOT NULL DEFAULT '{}',
     reasons         TEXT[]        NOT NULL DEFAULT '{}',
-    fingerprint     VARCHAR(64)   NOT NULL             -- of the result, to store a row only when it changes
+    result_key      VARCHAR(64)   NOT NULL,            -- what makes a new history row: the number and category,
+                                                       -- or (not computed) what is missing and why
+    fingerprint     VARCHAR(64)   NOT NULL             -- of the whole result; a change of inputs alone updates the row
 );
 CREATE INDEX risk_assessment_patient_idx ON risk_assessment (patient_id, model, computed_at DESC);
 

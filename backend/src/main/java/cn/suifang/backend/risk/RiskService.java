@@ -199,18 +199,33 @@ public class RiskService implements PatientFacts.Listener {
 
     // ------------------------------------------------------------------ storing
 
+    /**
+     * A new row when the result's number and category (or, not computed, what is missing and why) changed; when only
+     * the inputs shown changed (a new reading that leaves the result as it was) the latest row is brought up to date.
+     */
     private Mono<RiskResult> storeIfChanged(long patientId, RiskResult r) {
         String fingerprint = fingerprint(r);
-        return db.sql("SELECT fingerprint FROM risk_assessment WHERE patient_id = :p AND model = :m "
+        String key = fingerprint(r.complete() ? List.of(r.value().toPlainString(), r.categoryCode())
+                : List.of(r.missingInputs(), r.reasons()));
+        return db.sql("SELECT id, result_key, fingerprint FROM risk_assessment WHERE patient_id = :p AND model = :m "
                         + "ORDER BY computed_at DESC, id DESC LIMIT 1")
                 .bind("p", patientId).bind("m", r.model().name())
-                .map(row -> row.get(0, String.class)).one()
-                .defaultIfEmpty("")
-                .flatMap(last -> last.equals(fingerprint) ? Mono.<RiskResult>empty() : db.sql("""
+                .map(row -> new String[] {Long.toString(row.get("id", Long.class)), row.get("result_key", String.class),
+                        row.get("fingerprint", String.class)}).one()
+                .defaultIfEmpty(new String[] {"0", "", ""})
+                .flatMap(last -> last[2].equals(fingerprint) ? Mono.<RiskResult>empty()
+                        : last[1].equals(key) ? db.sql("""
+                                        UPDATE risk_assessment SET inputs = CAST(:inputs AS JSONB), points = CAST(:points AS JSONB),
+                                            advice = :advice, fingerprint = :fp, computed_at = :at WHERE id = :id""")
+                                .bind("inputs", JSON.writeValueAsString(r.inputsUsed())).bind("points", JSON.writeValueAsString(r.points()))
+                                .bind("advice", cn.suifang.backend.common.Rows.param(r.advice(), String.class))
+                                .bind("fp", fingerprint).bind("at", OffsetDateTime.now(clock)).bind("id", Long.parseLong(last[0]))
+                                .then().thenReturn(r)
+                        : db.sql("""
                                 INSERT INTO risk_assessment (patient_id, model, computed_at, complete, value, unit, category_code,
-                                    category_label, advice, inputs, points, missing, reasons, fingerprint)
+                                    category_label, advice, inputs, points, missing, reasons, result_key, fingerprint)
                                 VALUES (:p, :m, :at, :complete, :value, :unit, :cc, :cl, :advice, CAST(:inputs AS JSONB),
-                                    CAST(:points AS JSONB), :missing, :reasons, :fp)""")
+                                    CAST(:points AS JSONB), :missing, :reasons, :key, :fp)""")
                         .bind("p", patientId).bind("m", r.model().name()).bind("at", OffsetDateTime.now(clock))
                         .bind("complete", r.complete())
                         .bind("value", cn.suifang.backend.common.Rows.param(r.value(), BigDecimal.class))
@@ -222,13 +237,13 @@ public class RiskService implements PatientFacts.Listener {
                         .bind("points", JSON.writeValueAsString(r.points()))
                         .bind("missing", r.missingInputs().toArray(String[]::new))
                         .bind("reasons", r.reasons().toArray(String[]::new))
-                        .bind("fp", fingerprint)
+                        .bind("key", key).bind("fp", fingerprint)
                         .then().thenReturn(r));
     }
 
-    private static String fingerprint(RiskResult r) {
+    private static String fingerprint(Object o) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(JSON.writeValueAsString(r).getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(JSON.writeValueAsString(o).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -129,6 +129,20 @@ class RiskAssessmentTest extends IntegrationTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void whileStillIncompleteANewReadingUpdatesTheInputsShownWithoutAddingHistory() {
+        long patient = hypertensionPatient();
+        systolic(patient, 150);
+        long rows = count("SELECT count(*) FROM risk_assessment WHERE model = 'CHINA_PAR' AND patient_id = " + patient);
+        systolic(patient, 130); // mean 140: the result is still "not computed, lipids missing"
+        assertThat(count("SELECT count(*) FROM risk_assessment WHERE model = 'CHINA_PAR' AND patient_id = " + patient))
+                .isEqualTo(rows);
+        Map<String, Object> par = latest(patient, "CHINA_PAR");
+        assertThat(par).containsEntry("complete", false);
+        assertThat(((Map<String, String>) par.get("inputs")).get("收缩压")).isEqualTo("140 mmHg");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void onAntihypertensivesOrWithEstablishedAscvdChinaParGivesNoNumber_andSaysWhy() {
         long patient = hypertensionPatient();
         lifestyle(patient, 0, 1);

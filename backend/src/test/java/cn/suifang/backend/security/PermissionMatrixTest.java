@@ -368,6 +368,9 @@ class PermissionMatrixTest extends IntegrationTest {
             new Endpoint(HttpMethod.POST, "/api/interventions/{interventionA}/cancel", Access.SEES_PATIENT_A, 200,
                     INTERVENTION_NOT_FOUND, null, null),
             post("/api/mp/interventions/{interventionA}/outcome", Access.MINIAPP, 204, f -> Map.of("outcome", "DONE")),
+            // lab results uploaded as a sheet
+            new Endpoint(HttpMethod.POST, "/api/admin/lab-results", Access.ADMIN, 200, null,
+                    MediaType.parseMediaType("text/csv;charset=UTF-8"), f -> "病案号,项目编码,结果,单位\nP001,2093-3,5.2,mmol/L\n"),
             // stage summaries
             read("/api/patients/{patientA}/stage-summaries", Access.SEES_PATIENT_A, PATIENT_NOT_FOUND),
             new Endpoint(HttpMethod.POST, "/api/patients/{patientA}/stage-summaries", Access.SEES_PATIENT_A, 201, PATIENT_NOT_FOUND,

@@ -269,8 +269,7 @@ public sealed interface AlertCondition {
 
         @Override
         public Optional<String> test(Facts f) {
-            List<String> seen = of.stream().map(c -> c.test(f)).flatMap(Optional::stream).toList();
-            return seen.isEmpty() ? Optional.empty() : Optional.of(String.join("；", seen));
+            return cn.suifang.backend.common.Evidence.any(of, c -> c.test(f));
         }
 
         @Override
@@ -293,15 +292,7 @@ public sealed interface AlertCondition {
 
         @Override
         public Optional<String> test(Facts f) {
-            List<String> seen = new ArrayList<>();
-            for (AlertCondition c : of) {
-                Optional<String> s = c.test(f);
-                if (s.isEmpty()) {
-                    return Optional.empty();
-                }
-                seen.add(s.get());
-            }
-            return Optional.of(String.join("；", seen));
+            return cn.suifang.backend.common.Evidence.all(of, c -> c.test(f));
         }
 
         @Override

@@ -277,8 +277,7 @@ public sealed interface TagCondition {
 
         @Override
         public Optional<String> test(Facts f) {
-            List<String> seen = of.stream().map(c -> c.test(f)).flatMap(Optional::stream).toList();
-            return seen.isEmpty() ? Optional.empty() : Optional.of(String.join("；", seen));
+            return cn.suifang.backend.common.Evidence.any(of, c -> c.test(f));
         }
 
         @Override
@@ -291,15 +290,7 @@ public sealed interface TagCondition {
 
         @Override
         public Optional<String> test(Facts f) {
-            List<String> seen = new ArrayList<>();
-            for (TagCondition c : of) {
-                Optional<String> s = c.test(f);
-                if (s.isEmpty()) {
-                    return Optional.empty();
-                }
-                seen.add(s.get());
-            }
-            return Optional.of(String.join("；", seen));
+            return cn.suifang.backend.common.Evidence.all(of, c -> c.test(f));
         }
 
         @Override

@@ -32,11 +32,14 @@ import org.hl7.fhir.r4.model.CarePlan;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
 import org.hl7.fhir.r4.model.Communication;
+import org.hl7.fhir.r4.model.Composition;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.DateType;
+import org.hl7.fhir.r4.model.DecimalType;
 import org.hl7.fhir.r4.model.DocumentReference;
 import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Flag;
 import org.hl7.fhir.r4.model.Enumerations;
 import org.hl7.fhir.r4.model.Identifier;
 import org.hl7.fhir.r4.model.MedicationStatement;
@@ -48,6 +51,7 @@ import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.QuestionnaireResponse;
 import org.hl7.fhir.r4.model.Reference;
 import org.hl7.fhir.r4.model.Resource;
+import org.hl7.fhir.r4.model.RiskAssessment;
 import org.hl7.fhir.r4.model.StringType;
 import org.hl7.fhir.r4.model.Task;
 import ca.uhn.fhir.model.api.TemporalPrecisionEnum;
@@ -156,8 +160,28 @@ public class FhirExport {
 
     record Data(PatientRow patient, List<EncounterRow> encounters, Map<String, String> codeNames, List<PlanRow> plans,
                 List<StepRow> steps, List<TaskRow> tasks, List<ResponseRow> responses, List<ObservationRow> observations,
-                Map<ObservationCode, String> loinc, List<NoteRow> notes, List<CallRow> calls) {
+                Map<ObservationCode, String> loinc, List<NoteRow> notes, List<CallRow> calls, Health health) {
     }
+    record TagRow(long id, String code, String label, String category, String reason, OffsetDateTime setAt,
+                  OffsetDateTime clearedAt, String clearedReason) {
+    }
+
+    record RiskRow(long id, String model, OffsetDateTime at, boolean complete, BigDecimal value, String unit,
+                   String categoryLabel, String inputs, List<String> missing, List<String> reasons) {
+    }
+
+    record AdviceRow(long id, String kind, String title, String body, String status, OffsetDateTime sentAt, String staffNo,
+                     String staffName, String outcome, OffsetDateTime outcomeAt) {
+    }
+
+    record SummaryRow(long id, long carePlanId, String phaseLabel, LocalDate start, LocalDate end, String narrative,
+                      String status, OffsetDateTime generatedAt, OffsetDateTime signedAt, String signerNo, String signerName) {
+    }
+
+    /** Tags, risk assessments, health advice sent and stage summaries: the health-management part of the record. */
+    record Health(List<TagRow> tags, List<RiskRow> risks, List<AdviceRow> advice, List<SummaryRow> summaries) {
+    }
+
 
     private Mono<Data> load(long patientId) {
         Mono<PatientRow> patient = db.sql("""
@@ -251,15 +275,15 @@ public class FhirExport {
                         r.get("employee_no", String.class), r.get("staff_name", String.class), r.get("status", String.class),
                         r.get("outcome", String.class), r.get("requested_at", OffsetDateTime.class), r.get("billsec", Integer.class)))
                 .all().collectList();
-        return Mono.zip(List.of(patient, encounters, codeNames, plans, steps, tasks, responses, observations, loinc, notes, calls),
-                FhirExport::data);
+        return Mono.zip(List.of(patient, encounters, codeNames, plans, steps, tasks, responses, observations, loinc, notes, calls,
+                health(patientId)), FhirExport::data);
     }
 
     @SuppressWarnings("unchecked")
     private static Data data(Object[] p) {
         return new Data((PatientRow) p[0], (List<EncounterRow>) p[1], (Map<String, String>) p[2], (List<PlanRow>) p[3],
                 (List<StepRow>) p[4], (List<TaskRow>) p[5], (List<ResponseRow>) p[6], (List<ObservationRow>) p[7],
-                (Map<ObservationCode, String>) p[8], (List<NoteRow>) p[9], (List<CallRow>) p[10]);
+                (Map<ObservationCode, String>) p[8], (List<NoteRow>) p[9], (List<CallRow>) p[10], (Health) p[11]);
     }
 
     /** The LOINC code to send per indicator: one lab_code_map knows, in our unit's property where there is a choice. */
@@ -279,6 +303,124 @@ public class FhirExport {
     private static List<String> strings(Readable r, String column) {
         String[] values = r.get(column, String[].class);
         return values == null ? List.of() : Arrays.asList(values);
+    }
+
+    private Mono<Health> health(long patientId) {
+        var tags = db.sql("SELECT * FROM patient_tag WHERE patient_id = :p ORDER BY set_at, id").bind("p", patientId)
+                .map(r -> new TagRow(r.get("id", Long.class), r.get("tag_code", String.class), r.get("label", String.class),
+                        r.get("category", String.class), r.get("reason", String.class), r.get("set_at", OffsetDateTime.class),
+                        r.get("cleared_at", OffsetDateTime.class), r.get("cleared_reason", String.class)))
+                .all().collectList();
+        var risks = db.sql("SELECT *, inputs::text AS inputs_text FROM risk_assessment WHERE patient_id = :p ORDER BY computed_at, id")
+                .bind("p", patientId)
+                .map(r -> new RiskRow(r.get("id", Long.class), r.get("model", String.class), r.get("computed_at", OffsetDateTime.class),
+                        Boolean.TRUE.equals(r.get("complete", Boolean.class)), r.get("value", BigDecimal.class),
+                        r.get("unit", String.class), r.get("category_label", String.class), r.get("inputs_text", String.class),
+                        strings(r, "missing"), strings(r, "reasons")))
+                .all().collectList();
+        var advice = db.sql("""
+                        SELECT i.*, s.employee_no, s.name AS staff_name FROM intervention i JOIN staff s ON s.id = i.sent_by
+                        WHERE i.patient_id = :p ORDER BY i.sent_at, i.id""").bind("p", patientId)
+                .map(r -> new AdviceRow(r.get("id", Long.class), r.get("kind", String.class), r.get("title", String.class),
+                        r.get("body", String.class), r.get("status", String.class), r.get("sent_at", OffsetDateTime.class),
+                        r.get("employee_no", String.class), r.get("staff_name", String.class), r.get("outcome", String.class),
+                        r.get("outcome_at", OffsetDateTime.class)))
+                .all().collectList();
+        var summaries = db.sql("""
+                        SELECT m.*, s.employee_no, s.name AS staff_name FROM stage_summary m LEFT JOIN staff s ON s.id = m.signed_by
+                        WHERE m.patient_id = :p ORDER BY m.period_end, m.id""").bind("p", patientId)
+                .map(r -> new SummaryRow(r.get("id", Long.class), r.get("care_plan_id", Long.class), r.get("phase_label", String.class),
+                        r.get("period_start", LocalDate.class), r.get("period_end", LocalDate.class), r.get("narrative", String.class),
+                        r.get("status", String.class), r.get("generated_at", OffsetDateTime.class),
+                        r.get("signed_at", OffsetDateTime.class), r.get("employee_no", String.class), r.get("staff_name", String.class)))
+                .all().collectList();
+        return Mono.zip(tags, risks, advice, summaries).map(t -> new Health(t.getT1(), t.getT2(), t.getT3(), t.getT4()));
+    }
+
+    // ------------------------------------------------------------------ health management
+
+    private static Flag flag(FhirSystems systems, TagRow t, Reference patient) {
+        Flag f = new Flag();
+        f.setId("tag-" + t.id());
+        f.setStatus(t.clearedAt() == null ? Flag.FlagStatus.ACTIVE : Flag.FlagStatus.INACTIVE);
+        f.addCategory(new CodeableConcept().setText(t.category()));
+        f.setCode(new CodeableConcept(new Coding(systems.tag(), t.code(), t.label())).setText(t.label() + "：" + t.reason()));
+        f.setSubject(patient);
+        Period period = new Period().setStartElement(new DateTimeType(Date.from(t.setAt().toInstant()), TemporalPrecisionEnum.SECOND));
+        if (t.clearedAt() != null) {
+            period.setEndElement(new DateTimeType(Date.from(t.clearedAt().toInstant()), TemporalPrecisionEnum.SECOND));
+        }
+        f.setPeriod(period);
+        return f;
+    }
+
+    private static RiskAssessment risk(RiskRow r, Reference patient) {
+        RiskAssessment a = new RiskAssessment();
+        a.setId("risk-" + r.id());
+        a.setStatus(RiskAssessment.RiskAssessmentStatus.FINAL);
+        a.setSubject(patient);
+        a.setOccurrence(new DateTimeType(Date.from(r.at().toInstant()), TemporalPrecisionEnum.SECOND));
+        boolean par = "CHINA_PAR".equals(r.model());
+        a.setMethod(new CodeableConcept().setText(par ? "China-PAR（Yang X 等，Circulation 2016）" : "中国糖尿病风险评分（Zhou X 等，Diabetes Care 2013）"));
+        if (r.complete()) {
+            var prediction = a.addPrediction().setOutcome(new CodeableConcept().setText(par ? "10年动脉粥样硬化性心血管病" : "2型糖尿病"));
+            prediction.setQualitativeRisk(new CodeableConcept().setText(r.categoryLabel()));
+            if (par) {
+                prediction.setProbability(new DecimalType(r.value().movePointLeft(2)));
+            } else {
+                prediction.setRationale("总分 " + r.value().stripTrailingZeros().toPlainString() + " 分");
+            }
+            a.addNote().setText("依据：" + r.inputs());
+        } else {
+            a.addNote().setText("未计算：" + String.join("；", r.reasons())
+                    + (r.missing().isEmpty() ? "" : "（缺少：" + String.join("、", r.missing()) + "）"));
+        }
+        return a;
+    }
+
+    private static Communication advice(FhirSystems systems, PatientRow p, AdviceRow a, Reference patient) {
+        Communication c = new Communication();
+        c.setId("advice-" + a.id());
+        c.setStatus("CANCELLED".equals(a.status()) ? Communication.CommunicationStatus.STOPPED
+                : Communication.CommunicationStatus.COMPLETED);
+        c.addCategory(new CodeableConcept(new Coding(systems.adviceKind(), a.kind(), cn.suifang.backend.advice.Interventions.kindLabel(a.kind()))));
+        c.setSubject(patient);
+        c.addRecipient(patient);
+        c.setSentElement(new DateTimeType(Date.from(a.sentAt().toInstant()), TemporalPrecisionEnum.SECOND));
+        c.setSender(staff(systems, p, a.staffNo(), a.staffName()));
+        c.addPayload().setContent(new StringType(a.title() + "\n" + a.body()));
+        if (a.outcome() != null) {
+            c.addNote().setText("是否做到：" + cn.suifang.backend.advice.Interventions.outcomeLabel(a.outcome()))
+                    .setTimeElement(new DateTimeType(Date.from(a.outcomeAt().toInstant()), TemporalPrecisionEnum.SECOND));
+        }
+        return c;
+    }
+
+    private static Composition summary(FhirSystems systems, PatientRow p, SummaryRow s, Reference patient) {
+        Composition c = new Composition();
+        c.setId("summary-" + s.id());
+        boolean signed = "SIGNED".equals(s.status());
+        c.setStatus(signed ? Composition.CompositionStatus.FINAL : Composition.CompositionStatus.PRELIMINARY);
+        c.setType(new CodeableConcept(new Coding(FhirSystems.LOINC, "11506-3", "Progress note")).setText("健康阶段总结"));
+        c.setSubject(patient);
+        c.setDateElement(new DateTimeType(Date.from((signed ? s.signedAt() : s.generatedAt()).toInstant()), TemporalPrecisionEnum.SECOND));
+        c.addAuthor(signed ? staff(systems, p, s.signerNo(), s.signerName()) : new Reference().setDisplay("随访系统（草稿，待医生审核）"));
+        c.setTitle(s.phaseLabel() + "阶段总结（" + s.start() + " 至 " + s.end() + "）");
+        if (signed) {
+            c.addAttester().setMode(Composition.CompositionAttestationMode.LEGAL)
+                    .setTimeElement(new DateTimeType(Date.from(s.signedAt().toInstant()), TemporalPrecisionEnum.SECOND))
+                    .setParty(staff(systems, p, s.signerNo(), s.signerName()));
+        }
+        var section = c.addSection().setTitle("总结");
+        section.getText().setStatus(org.hl7.fhir.r4.model.Narrative.NarrativeStatus.ADDITIONAL)
+                .setDivAsString("<div xmlns=\"http://www.w3.org/1999/xhtml\">" + java.util.Arrays.stream(s.narrative().split("\n"))
+                        .map(line -> "<p>" + escape(line) + "</p>").collect(Collectors.joining()) + "</div>");
+        section.addEntry(new Reference("CarePlan/" + s.carePlanId()));
+        return c;
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     // ------------------------------------------------------------------ the Bundle
@@ -318,6 +460,10 @@ public class FhirExport {
         for (CallRow c : d.calls()) {
             resources.add(call(systems, p, c, patient));
         }
+        d.health().tags().forEach(t -> resources.add(flag(systems, t, patient)));
+        d.health().risks().forEach(r -> resources.add(risk(r, patient)));
+        d.health().advice().forEach(a -> resources.add(advice(systems, p, a, patient)));
+        d.health().summaries().forEach(s -> resources.add(summary(systems, p, s, patient)));
         for (Resource r : resources) {
             bundle.addEntry().setFullUrl(systems.fullUrl(r.fhirType(), r.getIdElement().getIdPart())).setResource(r);
         }
@@ -695,6 +841,8 @@ public class FhirExport {
             case "LAB" -> "检验/医院系统";
             case "NOTE" -> "随访记录";
             case "PATIENT" -> "患者自报";
+            case "PROXY" -> "家属代报";
+            case "QUESTIONNAIRE" -> "问卷";
             default -> "设备";
         };
     }

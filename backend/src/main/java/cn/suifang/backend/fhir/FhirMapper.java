@@ -445,7 +445,7 @@ final class FhirMapper {
                 : o.hasIssued() ? OffsetDateTime.ofInstant(o.getIssued().toInstant(), zone) : null;
         String source = o.getCategory().stream().flatMap(c -> c.getCoding().stream())
                 .filter(c -> sourceSystem.equals(c.getSystem()) && c.hasCode()).map(Coding::getCode)
-                .filter(c -> Set.of("LAB", "NOTE", "PATIENT", "DEVICE").contains(c)).findFirst()
+                .filter(c -> Set.of("LAB", "NOTE", "PATIENT", "PROXY", "QUESTIONNAIRE", "DEVICE").contains(c)).findFirst()
                 .orElse(o.getCategory().stream().flatMap(c -> c.getCoding().stream())
                         .anyMatch(c -> "vital-signs".equals(c.getCode())) ? "DEVICE" : "LAB");
         if (o.hasValue()) {

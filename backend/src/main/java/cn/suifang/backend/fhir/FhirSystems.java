@@ -85,6 +85,14 @@ final class FhirSystems {
         return base + "/CodeSystem/follow-up-outcome";
     }
 
+    String tag() {
+        return base + "/CodeSystem/patient-tag";
+    }
+
+    String adviceKind() {
+        return base + "/CodeSystem/advice-kind";
+    }
+
     String role() {
         return base + "/CodeSystem/care-team-role";
     }

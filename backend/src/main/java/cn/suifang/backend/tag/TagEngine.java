@@ -196,7 +196,10 @@ public class TagEngine implements cn.suifang.backend.observation.PatientFacts.Li
 
     private Mono<List<TagCondition.Reading>> readings(long patientId, OffsetDateTime from, OffsetDateTime now) {
         return db.sql("""
-                        SELECT code, value, effective_at, source FROM observation
+                        SELECT code, value, effective_at,
+                               -- a questionnaire the patient filled in (not staff asking by phone) is self-monitoring
+                               CASE WHEN source = 'QUESTIONNAIRE' AND created_by IS NULL THEN 'PATIENT' ELSE source END AS source
+                        FROM observation
                         WHERE patient_id = :p AND NOT voided AND effective_at BETWEEN :from AND :now
                         ORDER BY effective_at DESC, id DESC""")
                 .bind("p", patientId).bind("from", from).bind("now", now)

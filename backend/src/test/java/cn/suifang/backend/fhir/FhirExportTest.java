@@ -47,6 +47,21 @@ class FhirExportTest extends FhirTestBase {
                             answers, score, band, band_label, submitted_by_type)
                         SELECT :p, id, code, 'fhir-phq2', '{"q1": 1, "q2": 2}', 3, 'POSITIVE', '筛查阳性', 'PATIENT'
                         FROM questionnaire WHERE code = 'PHQ2' AND status = 'ACTIVE'""").bind("p", patient).then().block();
+        // health management: lifestyle answers (risk assessments), a manual tag, advice followed up, a signed summary
+        post("cardNurse1", "/api/patients/{id}/questionnaire-responses", Map.of("clientRequestId", "fhir-life",
+                "questionnaireCode", "LIFESTYLE", "answers", Map.of("smoking", 2, "alcohol", 0, "exercise", 1, "salt", 1,
+                        "bpMeds", 0, "familyAscvd", 0, "familyDiabetes", 1, "height", 170, "weight", 84, "waist", 96)), patient)
+                .exchange().expectStatus().isCreated();
+        post("cardNurse1", "/api/patients/{id}/tags", Map.of("label", "听力障碍", "reason", "请联系女儿"), patient)
+                .exchange().expectStatus().isCreated();
+        long item = count("SELECT id FROM advice_item WHERE code = 'QUIT_SMOKING'");
+        Number advice = (Number) post("cardDoc", "/api/patients/{id}/interventions", Map.of("adviceItemId", item), patient)
+                .exchange().expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody().get("id");
+        post("cardNurse1", "/api/interventions/{id}/outcome", Map.of("outcome", "NOT_DONE"), advice).exchange().expectStatus().isOk();
+        Map<?, ?> summary = post("cardDoc", "/api/patients/{id}/stage-summaries", Map.of(), patient)
+                .exchange().expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody();
+        post("cardDoc", "/api/stage-summaries/{id}/sign", Map.of("version", summary.get("version")), summary.get("id"))
+                .exchange().expectStatus().isOk();
         return patient;
     }
 
@@ -68,7 +83,8 @@ class FhirExportTest extends FhirTestBase {
         assertThat(bundle.getType()).isEqualTo(Bundle.BundleType.COLLECTION);
         Set<String> types = bundle.getEntry().stream().map(e -> e.getResource().fhirType()).collect(Collectors.toSet());
         assertThat(types).containsAll(List.of("Patient", "Encounter", "Condition", "Procedure", "DocumentReference",
-                "MedicationStatement", "CarePlan", "Task", "QuestionnaireResponse", "Observation", "Communication"));
+                "MedicationStatement", "CarePlan", "Task", "QuestionnaireResponse", "Observation", "Communication", "Flag",
+                "RiskAssessment", "Composition"));
         R4Conformance conformance = new R4Conformance(fhir);
         assertThat(conformance.errors(bundle)).isEmpty();
         assertThat(conformance.evaluatedInvariants).as("the invariants were really evaluated").isGreaterThan(500);
@@ -135,7 +151,7 @@ class FhirExportTest extends FhirTestBase {
         Bundle response = parse(r, Bundle.class);
         assertThat(statuses(response)).as(text(r)).allMatch(s -> s.startsWith("2"));
         assertThat(discharges()).isEqualTo(discharge).hasSize(1);
-        assertThat(readings()).isEqualTo(readings).hasSize(2);
+        assertThat(readings()).isEqualTo(readings).hasSize(5); // the lab, the note and the lifestyle questionnaire, each with its source
         assertThat(count("SELECT count(*) FROM care_plan cp JOIN pathway p ON p.id = cp.pathway_id WHERE p.code = 'PCI'"))
                 .isEqualTo(1);
     }

@@ -133,7 +133,7 @@ public class TagEngine implements cn.suifang.backend.observation.PatientFacts.Li
             }
         }
         Changes changes = new Changes(List.copyOf(set), List.copyOf(cleared));
-        return Flux.concat(work).then(changes.any() || !live.isEmpty() ? syncPatient(patientId) : Mono.empty())
+        return Flux.concat(work).then(changes.any() ? syncPatient(patientId) : Mono.empty())
                 .thenReturn(changes);
     }
 

@@ -324,7 +324,16 @@ public class DischargeImportService {
 
     private Mono<Void> startPlan(Principal principal, long patientId, long encounterId, DischargeRecord r, Valid v,
                                  List<PathwayService.Pathway> active, LocalDate horizon) {
-        var pathway = PathwayService.match(active, v.diagnoses(), v.procedures(), v.departmentCode());
+        // the patient's live tags take part (a readmitted patient with 失访风险 may get an intensive pathway)
+        return db.sql("SELECT tags FROM patient WHERE id = :p").bind("p", patientId)
+                .map(row -> Rows.strings(row, "tags")).one().defaultIfEmpty(List.of())
+                .flatMap(tags -> startPlan(principal, patientId, encounterId, r, active, horizon,
+                        PathwayService.match(active, v.diagnoses(), v.procedures(), v.departmentCode(), tags)));
+    }
+
+    private Mono<Void> startPlan(Principal principal, long patientId, long encounterId, DischargeRecord r,
+                                 List<PathwayService.Pathway> active, LocalDate horizon,
+                                 java.util.Optional<PathwayService.Pathway> pathway) {
         if (pathway.isEmpty()) {
             return Mono.empty();
         }

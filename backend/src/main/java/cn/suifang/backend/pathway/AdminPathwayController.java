@@ -55,6 +55,7 @@ class AdminPathwayController {
             List<@Pattern(regexp = "[A-Z][0-9]{2}(\\.[0-9A-Z]{1,4})?", message = "不是 ICD-10 编码前缀") String> icdPrefixes,
             List<@NotBlank @Size(max = 16) String> procedureCodes,
             List<@NotBlank @Size(max = 32) String> departmentCodes,
+            @Size(max = 20) List<@NotBlank @Size(max = 48) String> tagCodes,
             @Min(0) @Max(1000) Integer priority,
             @NotEmpty @Size(max = 50) List<@Valid @NotNull StepRequest> steps) {
     }
@@ -74,7 +75,8 @@ class AdminPathwayController {
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
-    @Operation(summary = "新建路径版本（草稿）", description = "同一编码的新版本号自动递增；启用后才用于新出院患者")
+    @Operation(summary = "新建路径版本（草稿）", description = "同一编码的新版本号自动递增；启用后才用于新出院患者。"
+            + "tagCodes：只用于出院时带有其中某个标签的患者（如 LOSS_RISK 失访风险），优先级更高时胜过仅按诊断匹配的路径")
     Mono<PathwayService.Pathway> create(@AuthenticationPrincipal Principal principal,
                                         @Valid @RequestBody PathwayRequest r) {
         principal.requireRole(Role.ADMIN);
@@ -87,6 +89,7 @@ class AdminPathwayController {
                 r.icdPrefixes() == null ? List.of() : r.icdPrefixes(),
                 r.procedureCodes() == null ? List.of() : r.procedureCodes(),
                 r.departmentCodes() == null ? List.of() : r.departmentCodes(),
+                r.tagCodes() == null ? List.of() : r.tagCodes(),
                 r.priority() == null ? 0 : r.priority(), steps));
     }
 

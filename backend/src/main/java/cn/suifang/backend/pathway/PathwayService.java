@@ -41,15 +41,20 @@ public class PathwayService {
 
     public record Pathway(long id, String code, int version, String name, String description,
                           List<String> icdPrefixes, List<String> procedureCodes, List<String> departmentCodes,
-                          int priority, String status, OffsetDateTime activatedAt, List<Step> steps) {
+                          List<String> tagCodes, int priority, String status, OffsetDateTime activatedAt, List<Step> steps) {
 
-        /** Does this pathway apply to an encounter with these codes in this department? */
-        public boolean matches(List<String> diagnoses, List<String> procedures, String departmentCode) {
+        /**
+         * Does this pathway apply to an encounter with these codes in this department, of a patient with these live
+         * tags? A pathway naming tags applies only to patients who carry one of them.
+         */
+        public boolean matches(List<String> diagnoses, List<String> procedures, String departmentCode,
+                               java.util.Collection<String> tags) {
             boolean byDepartment = departmentCodes.isEmpty() || departmentCodes.contains(departmentCode);
+            boolean byTag = tagCodes.isEmpty() || tagCodes.stream().anyMatch(tags::contains);
             boolean byDiagnosis = icdPrefixes.stream().anyMatch(pre -> diagnoses.stream().anyMatch(d -> d.startsWith(pre)));
             boolean byProcedure = procedures.stream().map(Pathway::baseProcedure).anyMatch(procedureCodes::contains);
             boolean unconstrained = icdPrefixes.isEmpty() && procedureCodes.isEmpty();
-            return byDepartment && (byDiagnosis || byProcedure || unconstrained);
+            return byDepartment && byTag && (byDiagnosis || byProcedure || unconstrained);
         }
 
         /** 国家临床版 procedure extensions match by their ICD-9-CM-3 base: 36.0700x001 → 36.07. */
@@ -63,7 +68,7 @@ public class PathwayService {
     }
 
     public record PathwayDraft(String code, String name, String description, List<String> icdPrefixes,
-                               List<String> procedureCodes, List<String> departmentCodes, int priority,
+                               List<String> procedureCodes, List<String> departmentCodes, List<String> tagCodes, int priority,
                                List<StepDraft> steps) {
     }
 
@@ -75,8 +80,14 @@ public class PathwayService {
     /** The highest-priority active pathway that matches, if any. */
     public static Optional<Pathway> match(List<Pathway> active, List<String> diagnoses, List<String> procedures,
                                           String departmentCode) {
+        return match(active, diagnoses, procedures, departmentCode, List.of());
+    }
+
+    /** The highest-priority active pathway for the encounter and the patient's live tags. */
+    public static Optional<Pathway> match(List<Pathway> active, List<String> diagnoses, List<String> procedures,
+                                          String departmentCode, java.util.Collection<String> tags) {
         return active.stream()
-                .filter(p -> p.matches(diagnoses, procedures, departmentCode))
+                .filter(p -> p.matches(diagnoses, procedures, departmentCode, tags))
                 .max(Comparator.comparingInt(Pathway::priority).thenComparing(Pathway::code));
     }
 
@@ -99,13 +110,14 @@ public class PathwayService {
                 .map(r -> r.get(0, Integer.class)).one()
                 .flatMap(version -> db.sql("""
                                 INSERT INTO pathway (code, version, name, description, icd_prefixes, procedure_codes,
-                                    department_codes, priority, status, created_by)
-                                VALUES (:code, :v, :name, :desc, :icd, :proc, :dept, :prio, 'DRAFT', :by) RETURNING id""")
+                                    department_codes, tag_codes, priority, status, created_by)
+                                VALUES (:code, :v, :name, :desc, :icd, :proc, :dept, :tags, :prio, 'DRAFT', :by) RETURNING id""")
                         .bind("code", draft.code()).bind("v", version).bind("name", draft.name())
                         .bind("desc", Rows.param(draft.description(), String.class))
                         .bind("icd", Rows.array(draft.icdPrefixes()))
                         .bind("proc", Rows.array(draft.procedureCodes()))
                         .bind("dept", Rows.array(draft.departmentCodes()))
+                        .bind("tags", Rows.array(draft.tagCodes()))
                         .bind("prio", draft.priority())
                         .bind("by", principal.id())
                         .map(r -> r.get("id", Long.class)).one())
@@ -191,14 +203,14 @@ public class PathwayService {
                     Pathway p = (Pathway) rows.get(0)[0];
                     List<Step> steps = rows.stream().map(row -> (Step) row[1]).filter(java.util.Objects::nonNull).toList();
                     return new Pathway(p.id(), p.code(), p.version(), p.name(), p.description(), p.icdPrefixes(),
-                            p.procedureCodes(), p.departmentCodes(), p.priority(), p.status(), p.activatedAt(), steps);
+                            p.procedureCodes(), p.departmentCodes(), p.tagCodes(), p.priority(), p.status(), p.activatedAt(), steps);
                 });
     }
 
     private static Pathway pathwayOf(Readable r) {
         return new Pathway(r.get("id", Long.class), r.get("code", String.class), r.get("version", Integer.class),
                 r.get("name", String.class), r.get("description", String.class), Rows.strings(r, "icd_prefixes"),
-                Rows.strings(r, "procedure_codes"), Rows.strings(r, "department_codes"),
+                Rows.strings(r, "procedure_codes"), Rows.strings(r, "department_codes"), Rows.strings(r, "tag_codes"),
                 r.get("priority", Integer.class), r.get("status", String.class),
                 r.get("activated_at", OffsetDateTime.class), List.of());
     }

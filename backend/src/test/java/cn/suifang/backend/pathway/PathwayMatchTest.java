@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class PathwayMatchTest {
 
     private static PathwayService.Pathway pathway(String code, int priority, List<String> icd, List<String> proc, List<String> dept) {
-        return new PathwayService.Pathway(1, code, 1, code, null, icd, proc, dept, priority, "ACTIVE", null, List.of());
+        return new PathwayService.Pathway(1, code, 1, code, null, icd, proc, dept, List.of(), priority, "ACTIVE", null, List.of());
     }
 
     private final List<PathwayService.Pathway> active = List.of(
@@ -51,5 +51,19 @@ class PathwayMatchTest {
     @Test
     void nothingMatches_noPathway() {
         assertThat(match(List.of("J18.9"), List.of(), "RESP")).isNull();
+    }
+
+    @Test
+    void aPathwayNamingTagsIsChosenOnlyForPatientsCarryingOne() {
+        var intensive = new PathwayService.Pathway(2, "PCI_INTENSIVE", 1, "PCI 强化随访", null, List.of(),
+                List.of("36.07"), List.of(), List.of("LOSS_RISK", "ASCVD_HIGH_RISK"), 110, "ACTIVE", null, List.of());
+        List<PathwayService.Pathway> withIntensive = new java.util.ArrayList<>(active);
+        withIntensive.add(intensive);
+        assertThat(PathwayService.match(withIntensive, List.of("I21.0"), List.of("36.07"), "CARD", List.of("SMOKER"))
+                .map(PathwayService.Pathway::code)).hasValue("PCI");
+        assertThat(PathwayService.match(withIntensive, List.of("I21.0"), List.of("36.07"), "CARD", List.of("SMOKER", "LOSS_RISK"))
+                .map(PathwayService.Pathway::code)).hasValue("PCI_INTENSIVE");
+        assertThat(PathwayService.match(withIntensive, List.of("I21.0"), List.of("36.07"), "CARD")
+                .map(PathwayService.Pathway::code)).as("a new patient has no tags yet").hasValue("PCI");
     }
 }

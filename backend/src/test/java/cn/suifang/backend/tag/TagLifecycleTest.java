@@ -194,4 +194,31 @@ class TagLifecycleTest extends IntegrationTest {
                 .jsonPath("$.tags[?(@.code == 'HTN_UNCONTROLLED')].patients").isEqualTo(List.of(1));
         get("cardDoc", "/api/dashboard/tags").exchange().expectStatus().isForbidden();
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void atTheNextDischargeATaggedPatientGetsThePathwayForTheirTag() {
+        Map<String, Object> step = Map.of("offsetDays", 1, "channel", "PHONE", "role", "NURSE_COORDINATOR",
+                "title", "出院次日电话随访（强化）");
+        Map<String, Object> draft = post("admin", "/api/admin/pathways", Map.of("code", "PCI_INTENSIVE", "name", "PCI 强化随访",
+                        "procedureCodes", List.of("36.07"), "tagCodes", List.of("需强化随访", "LOSS_RISK"), "priority", 500,
+                        "steps", List.of(step)))
+                .exchange().expectStatus().isCreated().expectBody(Map.class).returnResult().getResponseBody();
+        assertThat((List<String>) draft.get("tagCodes")).containsExactly("需强化随访", "LOSS_RISK");
+        post("admin", "/api/admin/pathways/{id}/activate", Map.of(), draft.get("id")).exchange().expectStatus().isOk();
+
+        post("cardNurse1", "/api/patients/{id}/tags", Map.of("label", "需强化随访"), patientId).exchange().expectStatus().isCreated();
+        var again = pciDischarge("ZY002", "P001", 1);
+        importBatch(new cn.suifang.backend.discharge.DischargeRecord("ZY002", again.patient(), again.departmentCode(),
+                again.attendingEmployeeNo(), again.admissionDate(), again.dischargeDate(), again.diagnoses(), again.procedures(),
+                null, null, List.of()));
+        assertThat(db.sql("""
+                        SELECT pw.code FROM care_plan cp JOIN pathway pw ON pw.id = cp.pathway_id
+                        JOIN encounter e ON e.id = cp.encounter_id WHERE e.source_encounter_id = 'ZY002'""")
+                .map(r -> r.get(0, String.class)).one().block()).isEqualTo("PCI_INTENSIVE");
+        assertThat(db.sql("""
+                        SELECT pw.code FROM care_plan cp JOIN pathway pw ON pw.id = cp.pathway_id
+                        JOIN encounter e ON e.id = cp.encounter_id WHERE e.source_encounter_id = 'ZY001'""")
+                .map(r -> r.get(0, String.class)).one().block()).as("the first discharge, before the tag").isEqualTo("PCI");
+    }
 }

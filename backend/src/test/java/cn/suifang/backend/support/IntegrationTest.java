@@ -115,7 +115,13 @@ public abstract class IntegrationTest {
         db.sql("UPDATE alert_rule SET status = 'ACTIVE' WHERE created_by IS NULL").then().block();
         db.sql("DELETE FROM tag_rule WHERE created_by IS NOT NULL").then().block();
         db.sql("DELETE FROM advice_item WHERE created_by IS NOT NULL").then().block();
-        db.sql("UPDATE advice_item SET status = 'ACTIVE', changed_at = NULL, changed_by = NULL WHERE created_by IS NULL").then().block();
+        // the seeded advice library is shared by every test and cannot be put back: a test that edits it breaks later ones
+        long edited = db.sql("SELECT count(*) FROM advice_item WHERE created_by IS NULL AND changed_at IS NOT NULL")
+                .map(r -> r.get(0, Long.class)).one().block();
+        if (edited > 0) {
+            throw new IllegalStateException(edited + " seeded advice items were edited by a test: edit an item the test creates"
+                    + " (drop the test database to reseed)");
+        }
         db.sql("UPDATE tag_rule SET status = 'ACTIVE' WHERE created_by IS NULL").then().block();
     }
 

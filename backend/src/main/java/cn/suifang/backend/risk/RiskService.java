@@ -41,9 +41,6 @@ import tools.jackson.databind.json.JsonMapper;
 public class RiskService implements PatientFacts.Listener {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    /** Established ASCVD: coronary heart disease, ischaemic stroke, atherosclerosis of arteries. */
-    private static final List<String> ASCVD = List.of("I20", "I21", "I22", "I23", "I24", "I25", "I63", "I70");
-    private static final List<String> DIABETES = List.of("E10", "E11", "E12", "E13", "E14");
 
     private final DatabaseClient db;
     private final PatientAccess access;
@@ -155,7 +152,7 @@ public class RiskService implements PatientFacts.Listener {
                     List<String> diagnoses = List.of(r.get("diagnoses", String[].class));
                     Map<String, Object> life = r.get("lifestyle", String.class) == null ? Map.of()
                             : JSON.readValue(r.get("lifestyle", String.class), new TypeReference<Map<String, Object>>() { });
-                    String ascvd = diagnoses.stream().filter(d -> ASCVD.stream().anyMatch(d::startsWith)).findFirst().orElse(null);
+                    String ascvd = Diagnoses.establishedAscvd(diagnoses).orElse(null);
                     RiskInputs in = RiskInputs.builder()
                             .sex("MALE".equals(gender) ? Sex.MALE : "FEMALE".equals(gender) ? Sex.FEMALE : null)
                             .ageYears(birth == null ? null : Period.between(birth, today).getYears())
@@ -167,7 +164,7 @@ public class RiskService implements PatientFacts.Listener {
                             .heightCm(number(r.get("height", BigDecimal.class)))
                             .weightKg(number(r.get("weight", BigDecimal.class)))
                             .currentSmoker(answer(life, "smoking", 2, 0, 1))
-                            .diabetes(diagnoses.stream().anyMatch(d -> DIABETES.stream().anyMatch(d::startsWith)))
+                            .diabetes(Diagnoses.diabetes(diagnoses))
                             .region(region).residence(residence)
                             .familyHistoryAscvd(answer(life, "familyAscvd", 1, 0))
                             .familyHistoryDiabetes(answer(life, "familyDiabetes", 1, 0))

@@ -352,8 +352,8 @@ public class StageSummaries {
         Mono<List<String>> tags = db.sql("SELECT label FROM patient_tag WHERE patient_id = :p AND cleared_at IS NULL ORDER BY category, label")
                 .bind("p", patientId).map(r -> r.get(0, String.class)).all().collectList();
         return Mono.zip(diagnoses, readings, events, followUp, interventions, risks, tags).map(t -> {
-            boolean diabetes = t.getT1().stream().anyMatch(d -> d.matches("E1[0-4].*"));
-            boolean ascvd = t.getT1().stream().anyMatch(d -> d.matches("I2[0-5].*|I63.*|I70.*"));
+            boolean diabetes = cn.suifang.backend.risk.Diagnoses.diabetes(t.getT1());
+            boolean ascvd = cn.suifang.backend.risk.Diagnoses.establishedAscvd(t.getT1()).isPresent();
             List<Indicator> indicators = new ArrayList<>();
             for (ObservationCode code : INDICATORS) {
                 List<Reading> of = t.getT2().stream().filter(r -> r.code() == code).toList();
